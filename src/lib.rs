@@ -1,0 +1,31 @@
+//! callvitals: self-hosted WebRTC call-quality monitoring, wire-compatible with the
+//! PeerMetrics browser SDK.
+
+/// The `bench` subcommand: load generators that print figures.
+pub mod bench;
+/// Command-line interface and subcommands.
+pub mod cli;
+/// Settings from flags, environment and file.
+pub mod config;
+/// The demo dataset.
+pub mod demo;
+/// Validated values and pure rules (tokens, times, stats, issues, eMOS).
+pub mod domain;
+/// The error type every HTTP answer maps from.
+pub mod error;
+/// Routes, extractors and middleware.
+pub mod http;
+/// A small HTTP/1 client for benchmarks and tests.
+pub mod http_client;
+/// The SDK protocol turned into group-committed writes.
+pub mod ingest;
+/// Prometheus metrics.
+pub mod metrics;
+/// Server construction and lifecycle.
+pub mod startup;
+/// Storage on SQLite and PostgreSQL behind one interface.
+pub mod store;
+/// Ends conferences whose clients vanished.
+pub mod sweeper;
+/// Logging setup.
+pub mod telemetry;

@@ -1,0 +1,5 @@
+//! Benchmarks that print figures: `callvitals bench ingest`.
+
+mod ingest;
+
+pub use ingest::{IngestOptions, ingest};

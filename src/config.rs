@@ -1,0 +1,197 @@
+//! Settings, from (highest first) command-line flags, environment variables, an
+//! optional TOML file, and defaults. Secrets are wrapped so they never print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A secret value: `Debug` and `Display` never show it.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(value.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The same settings as flags/env (`clap`) and as a file; every field optional so the
+/// layers can be merged.
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsLayer {
+    /// Address to listen on.
+    #[arg(long, env = "CALLVITALS_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Directory for the embedded SQLite database.
+    #[arg(long, env = "CALLVITALS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; without it callvitals uses SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
+    /// Redis URL for the shared cache tier (used by the dashboard cache).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<Secret>,
+    /// Bearer token that unlocks the read API. Without it, nothing can be read.
+    #[arg(long, env = "CALLVITALS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+    /// HS256 secret of init tokens (PeerMetrics' INIT_TOKEN_SECRET). Generated and
+    /// stored in the database when absent.
+    #[arg(long, env = "INIT_TOKEN_SECRET", hide_env_values = true)]
+    pub init_token_secret: Option<Secret>,
+    /// HS256 secret of session tokens (PeerMetrics' SESSION_TOKEN_SECRET).
+    #[arg(long, env = "SESSION_TOKEN_SECRET", hide_env_values = true)]
+    pub session_token_secret: Option<Secret>,
+    /// Public base URL of this server (for links such as services/get-url).
+    #[arg(long, env = "CALLVITALS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Requests per minute per client address on the SDK endpoints; 0 disables.
+    #[arg(long, env = "CALLVITALS_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+    /// Take the client address from X-Forwarded-For/X-Real-IP (only behind a proxy).
+    #[arg(long, env = "CALLVITALS_TRUST_PROXY_HEADERS")]
+    pub trust_proxy_headers: Option<bool>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "CALLVITALS_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Seconds without any event after which an ongoing conference is ended.
+    #[arg(long, env = "CALLVITALS_STALE_AFTER_SECONDS")]
+    pub stale_after_seconds: Option<u64>,
+    /// Seconds between two sweeps for stale conferences.
+    #[arg(long, env = "CALLVITALS_SWEEP_INTERVAL_SECONDS")]
+    pub sweep_interval_seconds: Option<u64>,
+}
+
+impl SettingsLayer {
+    /// `self` wins where both are set.
+    fn over(self, lower: SettingsLayer) -> SettingsLayer {
+        SettingsLayer {
+            bind: self.bind.or(lower.bind),
+            data_dir: self.data_dir.or(lower.data_dir),
+            database_url: self.database_url.or(lower.database_url),
+            redis_url: self.redis_url.or(lower.redis_url),
+            admin_token: self.admin_token.or(lower.admin_token),
+            init_token_secret: self.init_token_secret.or(lower.init_token_secret),
+            session_token_secret: self.session_token_secret.or(lower.session_token_secret),
+            public_url: self.public_url.or(lower.public_url),
+            rate_limit_per_minute: self.rate_limit_per_minute.or(lower.rate_limit_per_minute),
+            trust_proxy_headers: self.trust_proxy_headers.or(lower.trust_proxy_headers),
+            max_body_bytes: self.max_body_bytes.or(lower.max_body_bytes),
+            stale_after_seconds: self.stale_after_seconds.or(lower.stale_after_seconds),
+            sweep_interval_seconds: self.sweep_interval_seconds.or(lower.sweep_interval_seconds),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<Secret>,
+    pub redis_url: Option<Secret>,
+    pub admin_token: Option<Secret>,
+    pub init_token_secret: Option<Secret>,
+    pub session_token_secret: Option<Secret>,
+    pub public_url: Option<String>,
+    pub rate_limit_per_minute: u32,
+    pub trust_proxy_headers: bool,
+    pub max_body_bytes: usize,
+    pub stale_after: Duration,
+    pub sweep_interval: Duration,
+}
+
+impl Settings {
+    /// Flags and environment (`cli`) over the optional file over defaults.
+    pub fn load(cli: SettingsLayer, file: Option<&Path>) -> anyhow::Result<Settings> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|error| anyhow::anyhow!("cannot read config file {}: {error}", path.display()))?;
+                toml::from_str::<SettingsLayer>(&text)
+                    .map_err(|error| anyhow::anyhow!("invalid config file {}: {error}", path.display()))?
+            }
+            None => SettingsLayer::default(),
+        };
+        Ok(Settings::from_layer(cli.over(from_file)))
+    }
+
+    pub fn from_layer(layer: SettingsLayer) -> Settings {
+        Settings {
+            bind: layer.bind.unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid default")),
+            data_dir: layer.data_dir.unwrap_or_else(|| PathBuf::from("data")),
+            database_url: layer.database_url,
+            redis_url: layer.redis_url,
+            admin_token: layer.admin_token,
+            init_token_secret: layer.init_token_secret,
+            session_token_secret: layer.session_token_secret,
+            public_url: layer.public_url,
+            rate_limit_per_minute: layer.rate_limit_per_minute.unwrap_or(3000),
+            trust_proxy_headers: layer.trust_proxy_headers.unwrap_or(false),
+            max_body_bytes: layer.max_body_bytes.unwrap_or(1024 * 1024),
+            stale_after: Duration::from_secs(layer.stale_after_seconds.unwrap_or(600)),
+            sweep_interval: Duration::from_secs(layer.sweep_interval_seconds.unwrap_or(30)),
+        }
+    }
+
+    /// The base URL links point at, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_ref().map(Secret::expose)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let file: SettingsLayer = toml::from_str("bind = \"0.0.0.0:9000\"\nrate_limit_per_minute = 10\n").unwrap();
+        let cli = SettingsLayer { rate_limit_per_minute: Some(20), ..Default::default() };
+        let settings = Settings::from_layer(cli.over(file));
+        assert_eq!(settings.bind.port(), 9000);
+        assert_eq!(settings.rate_limit_per_minute, 20);
+        assert_eq!(settings.max_body_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let settings = Settings::from_layer(SettingsLayer {
+            admin_token: Some(Secret::new("hunter2")),
+            ..Default::default()
+        });
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        assert!(toml::from_str::<SettingsLayer>("bnd = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,5 @@
+//! Demo data for a fresh store: a month of realistic calls in three apps.
+
+pub mod seed;
+
+pub use seed::{seed_demo, SeedOptions, SeedReport};

@@ -1,0 +1,206 @@
+//! One error type for every HTTP answer. Client errors carry the PeerMetrics
+//! `error_code` the SDK understands; internal failures are logged once and answered
+//! without detail.
+
+use std::borrow::Cow;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::http::pyjson::PyJson;
+use crate::store::StoreError;
+
+/// The closed set of error codes. The first block is PeerMetrics' own catalogue
+/// (`app/errors.py`), kept byte for byte; the rest are callvitals additions for cases
+/// PeerMetrics answered with a bare 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    MissingParameters,
+    InvalidParameters,
+    ExpiredToken,
+    InvalidToken,
+    MissingToken,
+    AppNotFound,
+    AppNotRecording,
+    ConferenceNotFound,
+    ParticipantNotFound,
+    ParticipantEqualPeer,
+    ConnectionNotFound,
+    ConnectionEnded,
+    TrackNotFound,
+    IssueNotFound,
+    InvalidApiKey,
+    InvalidMeta,
+    DomainNotAllowed,
+    /// Malformed JSON: PeerMetrics' catch-all code, which the SDK already knows.
+    UnknownError,
+    PayloadTooLarge,
+    RateLimited,
+    NotAuthenticated,
+    NotFound,
+    MethodNotAllowed,
+    /// Storage is unreachable or overloaded. A 503 makes the SDK retry.
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingParameters => "missing_parameters",
+            Self::InvalidParameters => "invalid_parameters",
+            Self::ExpiredToken => "expired_token",
+            Self::InvalidToken => "invalid_token",
+            Self::MissingToken => "missing_token",
+            Self::AppNotFound => "app_not_found",
+            Self::AppNotRecording => "app_not_recording",
+            Self::ConferenceNotFound => "conference_not_found",
+            Self::ParticipantNotFound => "participant_not_found",
+            Self::ParticipantEqualPeer => "participant_equal_peer",
+            Self::ConnectionNotFound => "connection_not_found",
+            Self::ConnectionEnded => "connection_ended",
+            Self::TrackNotFound => "track_not_found",
+            Self::IssueNotFound => "issue_not_found",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::InvalidMeta => "invalid_meta",
+            Self::DomainNotAllowed => "domain_not_allowed",
+            Self::UnknownError => "unknown_error",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::RateLimited => "rate_limited",
+            Self::NotAuthenticated => "not_authenticated",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unavailable => "service_unavailable",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::ExpiredToken | Self::InvalidToken | Self::MissingToken | Self::NotAuthenticated => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::DomainNotAllowed => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            // PeerMetrics answers "not found" for entities with a 400, and the SDK relies
+            // on 4xx meaning "do not retry".
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    pub fn default_message(self) -> &'static str {
+        match self {
+            Self::MissingParameters => "Some parameters are missing from the request.",
+            Self::InvalidParameters => "Some supplied parameters are not valid.",
+            Self::ExpiredToken => "Expired token.",
+            Self::InvalidToken => "Invalid token.",
+            Self::MissingToken => "No token supplied.",
+            Self::AppNotFound => "The requested app does not exist.",
+            Self::AppNotRecording => "The requested app is not recording.",
+            Self::ConferenceNotFound => "The requested conference does not exist.",
+            Self::ParticipantNotFound => "The requested participant does not exist.",
+            Self::ParticipantEqualPeer => "The participant and peer can't be the same for an event.",
+            Self::ConnectionNotFound => "The requested connection does not exist.",
+            Self::ConnectionEnded => {
+                "This connection has ended and we are no longer listening for events."
+            }
+            Self::TrackNotFound => "The requested track does not exist.",
+            Self::IssueNotFound => "The requested issue does not exist.",
+            Self::InvalidApiKey => "Invalid api key.",
+            Self::InvalidMeta => "Invalid meta.",
+            Self::DomainNotAllowed => "The app does not allow this domain.",
+            Self::UnknownError => "The request body is not valid JSON.",
+            Self::PayloadTooLarge => "The request body is too large.",
+            Self::RateLimited => "Too many requests from this address; slow down.",
+            Self::NotAuthenticated => "Authentication is required.",
+            Self::NotFound => "Not found.",
+            Self::MethodNotAllowed => "Method not allowed.",
+            Self::Unavailable => "The service is temporarily unavailable; retry later.",
+            Self::Internal => "Internal error.",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    Client {
+        code: ErrorCode,
+        message: Cow<'static, str>,
+    },
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        ApiError::Client {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+        }
+    }
+}
+
+impl ApiError {
+    /// A client error with a message more precise than the code's default.
+    pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError::Client {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with_message(ErrorCode::InvalidParameters, message)
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Client { code, .. } => *code,
+            ApiError::Store(error) if error.is_transient() => ErrorCode::Unavailable,
+            ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn is_client_error(&self) -> bool {
+        matches!(self, ApiError::Client { .. })
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error_code: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let message: Cow<'_, str> = match &self {
+            ApiError::Client { message, .. } => Cow::Borrowed(message.as_ref()),
+            ApiError::Store(error) => {
+                tracing::error!(error = ?error, "storage error while answering a request");
+                Cow::Borrowed(code.default_message())
+            }
+            ApiError::Internal(error) => {
+                tracing::error!(error = ?error, "internal error while answering a request");
+                Cow::Borrowed(code.default_message())
+            }
+        };
+        let body = ErrorBody {
+            error_code: code.as_str(),
+            message: &message,
+        };
+        (code.status(), PyJson(&body)).into_response()
+    }
+}

@@ -1,0 +1,128 @@
+//! Reading SDK request bodies: JSON whatever the Content-Type (the SDK sends
+//! `text/plain`, sendBeacon `text/plain;charset=UTF-8`), within a size limit, and
+//! always an object. Every failure is a 4xx with an error code, never a 500.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::time::now_micros;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+use super::AppState;
+
+/// The raw body, read up to the configured limit.
+pub struct SdkBody(pub Bytes);
+
+impl FromRequest<Arc<AppState>> for SdkBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let limit = state.settings.max_body_bytes;
+        let too_large = || {
+            ApiError::with_message(
+                ErrorCode::PayloadTooLarge,
+                format!("the request body is larger than {limit} bytes"),
+            )
+        };
+        let declared_length = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        if declared_length.is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        match axum::body::to_bytes(request.into_body(), limit).await {
+            Ok(bytes) => Ok(SdkBody(bytes)),
+            Err(_) => Err(too_large()),
+        }
+    }
+}
+
+/// Parses a JSON object into `T`. Malformed JSON keeps PeerMetrics' `unknown_error`
+/// code (with a useful message); a wrong type is `invalid_parameters`.
+pub fn parse_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> ApiResult<T> {
+    let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+    match first {
+        None => return Err(ApiError::with_message(ErrorCode::UnknownError, "the request body is empty")),
+        Some(b'{') => {}
+        Some(b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
+            return Err(ApiError::invalid("the request body must be a JSON object"));
+        }
+        Some(_) => return Err(ApiError::from(ErrorCode::UnknownError)),
+    }
+    serde_json::from_slice(bytes).map_err(|error| {
+        use serde_json::error::Category;
+        match error.classify() {
+            Category::Data => ApiError::invalid(error.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::with_message(ErrorCode::UnknownError, format!("the request body is not valid JSON: {error}"))
+            }
+        }
+    })
+}
+
+/// The `token` field: absent or null is `missing_token`, anything but a string is
+/// `invalid_token`.
+pub fn token_text(token: Option<&Value>) -> ApiResult<&str> {
+    match token {
+        None | Some(Value::Null) => Err(ErrorCode::MissingToken.into()),
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(ErrorCode::InvalidToken.into()),
+    }
+}
+
+/// Longest `delta` accepted: a day, the life of a token.
+const MAX_DELTA_MS: f64 = 86_400_000.0;
+
+/// When the SDK says something happened: now, minus `delta` milliseconds for
+/// requests that were queued or retried.
+pub fn event_time(delta: Option<&Value>) -> ApiResult<i64> {
+    let now = now_micros();
+    match delta {
+        None | Some(Value::Null) => Ok(now),
+        Some(Value::Number(number)) => match number.as_f64() {
+            Some(ms) if (0.0..=MAX_DELTA_MS).contains(&ms) => Ok(now - (ms * 1000.0) as i64),
+            _ => Err(ApiError::invalid("delta must be a number of milliseconds between 0 and 86400000")),
+        },
+        Some(_) => Err(ApiError::invalid("delta must be a number")),
+    }
+}
+
+/// Truncates to at most `max` characters, as PeerMetrics' model fields do.
+pub fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug)]
+    struct Body {
+        #[allow(dead_code)]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn malformed_json_is_unknown_error_and_arrays_are_invalid_parameters() {
+        assert_eq!(parse_object::<Body>(b"{oops").unwrap_err().code(), ErrorCode::UnknownError);
+        assert_eq!(parse_object::<Body>(b"[1, 2]").unwrap_err().code(), ErrorCode::InvalidParameters);
+        assert_eq!(parse_object::<Body>(br#"{"name": 5}"#).unwrap_err().code(), ErrorCode::InvalidParameters);
+        assert_eq!(parse_object::<Body>(b"").unwrap_err().code(), ErrorCode::UnknownError);
+        assert!(parse_object::<Body>(br#" {"name": "x"}"#).is_ok());
+    }
+
+    #[test]
+    fn delta_moves_the_event_back_in_time() {
+        let before = now_micros();
+        let at = event_time(Some(&serde_json::json!(1500))).unwrap();
+        assert!(at <= before - 1_500_000 + 50_000 && at >= before - 1_600_000);
+        assert!(event_time(Some(&serde_json::json!(-1))).is_err());
+        assert!(event_time(Some(&serde_json::json!("5"))).is_err());
+    }
+}

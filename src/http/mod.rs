@@ -1,0 +1,121 @@
+//! The HTTP boundary: shared state, the router, and the pieces every route uses.
+
+pub mod body;
+mod middleware;
+pub mod pyjson;
+pub mod read;
+pub mod sdk;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::config::Settings;
+use crate::domain::token::TokenKeys;
+use crate::error::{ApiError, ErrorCode};
+use crate::ingest::{EventCategory, IdentityCache, Writer};
+use crate::metrics::HttpMetrics;
+use crate::store::{Resource, SharedStore};
+
+pub use middleware::RateLimiter;
+
+type ListQuery = Query<std::collections::HashMap<String, String>>;
+
+pub struct AppState {
+    pub store: SharedStore,
+    pub writer: Writer,
+    pub identities: Arc<IdentityCache>,
+    pub keys: TokenKeys,
+    pub settings: Arc<Settings>,
+    pub metrics: HttpMetrics,
+    pub rate_limiter: RateLimiter,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let event = |category: EventCategory| {
+        post(move |State(state): State<Arc<AppState>>, body: body::SdkBody| sdk::post_event(category, state, body.0))
+    };
+    let ingest = Router::new()
+        .route("/v1/initialize", post(sdk::initialize))
+        .route("/v1/sessions", post(sdk::create_session).put(sdk::update_session))
+        .route("/v1/connection", event(EventCategory::Connection))
+        .route("/v1/events/browser", event(EventCategory::Browser))
+        .route("/v1/events/get-user-media", event(EventCategory::GetUserMedia))
+        .route("/v1/stats", post(sdk::post_stats))
+        .route("/v1/tracks", post(sdk::post_track).put(sdk::put_track))
+        .route("/v1/services/stop-conference", post(sdk::stop_conference))
+        .route("/v1/services/get-url", post(sdk::get_url))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::rate_limit));
+
+    let mut read = Router::new();
+    for (path, resource) in [
+        ("apps", Resource::Apps),
+        ("conferences", Resource::Conferences),
+        ("participants", Resource::Participants),
+        ("sessions", Resource::Sessions),
+        ("connections", Resource::Connections),
+        ("issues", Resource::Issues),
+    ] {
+        read = read
+            .route(
+                &format!("/v1/{path}"),
+                get(move |_: read::AdminAuth, state: State<Arc<AppState>>, query: ListQuery| read::list(resource, state, query)),
+            )
+            .route(
+                &format!("/v1/{path}/{{id}}"),
+                get(move |_: read::AdminAuth, state: State<Arc<AppState>>, id: Path<String>| read::detail(resource, state, id)),
+            );
+    }
+
+    Router::new()
+        .merge(ingest)
+        .merge(read)
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/", get(home))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::record_metrics))
+        .layer(axum::middleware::from_fn(middleware::cors))
+        .with_state(state)
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.health().await {
+        Ok(()) => pyjson::PyJson(serde_json::json!({"status": "ok", "store": state.store.engine().name()})).into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, pyjson::PyJson(serde_json::json!({"status": "unavailable"}))).into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let body = state.metrics.render(state.writer.metrics());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn home(State(state): State<Arc<AppState>>) -> Response {
+    let base = state.settings.public_url();
+    let body = format!(
+        "callvitals is running on {engine}.\n\n\
+         SDK ingest:  point the PeerMetrics SDK's apiRoot at {base}/v1\n\
+         Read API:    curl -H 'Authorization: Bearer $CALLVITALS_ADMIN_TOKEN' {base}/v1/apps\n\
+         Health:      {base}/health\n\
+         Metrics:     {base}/metrics\n",
+        engine = state.store.engine().name()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn not_found() -> ApiError {
+    ErrorCode::NotFound.into()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ErrorCode::MethodNotAllowed.into()
+}

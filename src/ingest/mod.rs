@@ -1,0 +1,17 @@
+//! Ingest: the PeerMetrics SDK protocol turned into commands, applied by one writer
+//! per instance that commits many requests per transaction (group commit).
+
+mod apply;
+mod command;
+pub mod identity;
+mod lifecycle;
+mod negotiation;
+mod samples;
+mod writer;
+
+pub use command::*;
+pub use identity::IdentityCache;
+pub use writer::{Writer, WriterMetrics};
+
+/// The getStats interval the SDK is told to use, in milliseconds.
+pub const STATS_INTERVAL_MS: i64 = 10_000;

@@ -1,0 +1,93 @@
+//! Prometheus metrics: request counts and latency per matched route, and the ingest
+//! writer's queue and batches. Kept dependency-free; the hot path is one read-locked
+//! map lookup and a few relaxed atomic adds.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::ingest::WriterMetrics;
+
+/// Latency bucket bounds in seconds.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+#[derive(Default)]
+struct RouteStats {
+    count: AtomicU64,
+    micros_sum: AtomicU64,
+    buckets: [AtomicU64; BUCKETS.len()],
+}
+
+type RouteKey = (String, String, u16);
+
+#[derive(Default)]
+pub struct HttpMetrics {
+    routes: RwLock<HashMap<RouteKey, std::sync::Arc<RouteStats>>>,
+}
+
+impl HttpMetrics {
+    pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let stats = {
+            let key = (route.to_owned(), method.to_owned(), status);
+            let found = self.routes.read().expect("lock").get(&key).cloned();
+            match found {
+                Some(stats) => stats,
+                None => self.routes.write().expect("lock").entry(key).or_default().clone(),
+            }
+        };
+        let seconds = elapsed.as_secs_f64();
+        stats.count.fetch_add(1, Ordering::Relaxed);
+        stats.micros_sum.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        if let Some(index) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            stats.buckets[index].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn render(&self, writer: &WriterMetrics) -> String {
+        let mut out = String::with_capacity(4096);
+        out.push_str("# HELP callvitals_http_requests_total HTTP requests by matched route, method and status.\n");
+        out.push_str("# TYPE callvitals_http_requests_total counter\n");
+        let routes = self.routes.read().expect("lock");
+        let mut keys: Vec<&RouteKey> = routes.keys().collect();
+        keys.sort();
+        for key in &keys {
+            let (route, method, status) = key;
+            let count = routes[*key].count.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "callvitals_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP callvitals_http_request_duration_seconds HTTP request latency by matched route.\n");
+        out.push_str("# TYPE callvitals_http_request_duration_seconds histogram\n");
+        for key in &keys {
+            let (route, method, status) = key;
+            let stats = &routes[*key];
+            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
+            let mut cumulative = 0;
+            for (bound, bucket) in BUCKETS.iter().zip(&stats.buckets) {
+                cumulative += bucket.load(Ordering::Relaxed);
+                let _ = writeln!(out, "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+            }
+            let count = stats.count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}");
+            let sum = stats.micros_sum.load(Ordering::Relaxed) as f64 / 1e6;
+            let _ = writeln!(out, "callvitals_http_request_duration_seconds_sum{{{labels}}} {sum}");
+            let _ = writeln!(out, "callvitals_http_request_duration_seconds_count{{{labels}}} {count}");
+        }
+        let gauges = [
+            ("callvitals_ingest_queue_depth", "gauge", "Commands waiting for the ingest writer.", writer.queued.load(Ordering::Relaxed)),
+            ("callvitals_ingest_batches_total", "counter", "Transactions committed by the ingest writer.", writer.batches.load(Ordering::Relaxed)),
+            ("callvitals_ingest_commands_total", "counter", "Commands applied by the ingest writer.", writer.commands.load(Ordering::Relaxed)),
+            ("callvitals_ingest_failed_batches_total", "counter", "Batches that failed and were re-run command by command.", writer.failed_batches.load(Ordering::Relaxed)),
+            ("callvitals_ingest_batch_micros_total", "counter", "Time spent in ingest transactions, in microseconds.", writer.commit_micros_total.load(Ordering::Relaxed)),
+            ("callvitals_ingest_queue_wait_micros_total", "counter", "Time commands waited in the queue, in microseconds.", writer.queue_wait_micros_total.load(Ordering::Relaxed)),
+        ];
+        for (name, kind, help, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        }
+        out
+    }
+}

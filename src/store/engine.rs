@@ -1,0 +1,817 @@
+//! The SQL implementation of [`Store`](super::Store) and [`StoreTx`](super::StoreTx),
+//! written once and expanded for each engine by `sql_store!`. The statements are
+//! plain SQL that PostgreSQL and SQLite both run; the engine passes in the only words
+//! that differ (row locks and the name of the two-argument maximum).
+
+/// Rows per multi-row INSERT, largest first: powers of two only, so each table has a
+/// handful of statement shapes and the prepared-statement cache stays warm.
+pub(super) fn chunk_sizes(mut remaining: usize, columns: usize) -> impl Iterator<Item = usize> {
+    // Both engines accept at least 32766 parameters per statement.
+    let max_rows = (30_000 / columns.max(1)).min(512);
+    std::iter::from_fn(move || {
+        if remaining == 0 {
+            return None;
+        }
+        let mut size = max_rows.min(remaining).next_power_of_two();
+        if size > remaining || size > max_rows {
+            size /= 2;
+        }
+        remaining -= size;
+        Some(size)
+    })
+}
+
+macro_rules! sql_store {
+    (
+        database: $db:ty,
+        store: $store:ident,
+        tx: $tx:ident,
+        engine: $engine:expr,
+        for_update: $for_update:literal,
+        greatest: $greatest:literal,
+        migration_lock: $migration_lock:literal,
+        migration_unlock: $migration_unlock:literal $(,)?
+    ) => {
+        use async_trait::async_trait;
+        use serde_json::Value;
+        use sqlx::{Connection as _, QueryBuilder};
+        use uuid::Uuid;
+
+        use $crate::store::engine::chunk_sizes;
+        use $crate::store::models::*;
+        use $crate::store::resource::{self, Bind, ListFilter, Page, PageRequest, Resource};
+        use $crate::store::{Engine, Store, StoreResult, StoreTx};
+
+        type DbConnection = <$db as sqlx::Database>::Connection;
+
+        pub struct $tx {
+            tx: sqlx::Transaction<'static, $db>,
+        }
+
+        /// Inserts `rows` with as few multi-row statements as the parameter limit allows.
+        async fn bulk_insert<'r, T: 'r>(
+            connection: &mut DbConnection,
+            insert_into: &'static str,
+            columns: usize,
+            rows: &'r [T],
+            push_row: impl Fn(sqlx::query_builder::Separated<'_, 'r, $db, &'static str>, &'r T),
+        ) -> StoreResult<()> {
+            let mut offset = 0;
+            for size in chunk_sizes(rows.len(), columns) {
+                let chunk = &rows[offset..offset + size];
+                offset += size;
+                let mut query = QueryBuilder::<$db>::new(insert_into);
+                query.push_values(chunk, |builder, row| push_row(builder, row));
+                query.build().execute(&mut *connection).await?;
+            }
+            Ok(())
+        }
+
+        async fn insert_conferences(connection: &mut DbConnection, rows: &[ConferenceRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into conference (id, app_id, conference_id, conference_name, created_at, start_time, \
+                 call_start, end_time, ongoing, duration_s, last_activity_at, participant_count, session_count, \
+                 connection_count, error_count, warning_count) ",
+                16, rows, |mut row, c| {
+                    row.push_bind(c.id).push_bind(c.app_id).push_bind(c.conference_id.as_str())
+                        .push_bind(c.conference_name.as_deref()).push_bind(c.created_at).push_bind(c.start_time)
+                        .push_bind(c.call_start).push_bind(c.end_time).push_bind(c.ongoing).push_bind(c.duration_s)
+                        .push_bind(c.last_activity_at).push_bind(c.participant_count).push_bind(c.session_count)
+                        .push_bind(c.connection_count).push_bind(c.error_count).push_bind(c.warning_count);
+                }).await
+        }
+
+        async fn insert_participants(connection: &mut DbConnection, rows: &[ParticipantRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into participant (id, app_id, participant_id, participant_name, is_sfu, created_at) ",
+                6, rows, |mut row, p| {
+                    row.push_bind(p.id).push_bind(p.app_id).push_bind(p.participant_id.as_str())
+                        .push_bind(p.participant_name.as_deref()).push_bind(p.is_sfu).push_bind(p.created_at);
+                }).await
+        }
+
+        async fn insert_links(connection: &mut DbConnection, rows: &[(Uuid, Uuid, i64)]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into conference_participant (conference_id, participant_id, created_at) ",
+                3, rows, |mut row, (conference, participant, at)| {
+                    row.push_bind(*conference).push_bind(*participant).push_bind(*at);
+                }).await
+        }
+
+        async fn insert_sessions(connection: &mut DbConnection, rows: &[SessionRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into session (id, app_id, conference_id, participant_id, created_at, end_time, call_start, \
+                 duration_s, platform, devices, constraints, metadata, geo, browser_name, browser_version, os_name, \
+                 os_version, country_code, city, latitude, longitude, app_version, webrtc_sdk) ",
+                23, rows, |mut row, s| {
+                    row.push_bind(s.id).push_bind(s.app_id).push_bind(s.conference_id).push_bind(s.participant_id)
+                        .push_bind(s.created_at).push_bind(s.end_time).push_bind(s.call_start).push_bind(s.duration_s)
+                        .push_bind(s.platform.as_deref()).push_bind(s.devices.as_deref())
+                        .push_bind(s.constraints.as_deref()).push_bind(s.metadata.as_deref())
+                        .push_bind(s.geo.as_deref()).push_bind(s.browser_name.as_deref())
+                        .push_bind(s.browser_version.as_deref()).push_bind(s.os_name.as_deref())
+                        .push_bind(s.os_version.as_deref()).push_bind(s.country_code.as_deref())
+                        .push_bind(s.city.as_deref()).push_bind(s.latitude).push_bind(s.longitude)
+                        .push_bind(s.app_version.as_deref()).push_bind(s.webrtc_sdk.as_deref());
+                }).await
+        }
+
+        async fn insert_connections(connection: &mut DbConnection, rows: &[ConnectionRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into connection (id, app_id, conference_id, session_id, participant_id, peer_id, type, state, \
+                 negotiations, setup_time_ms, detected_tcp, detected_turn, established, start_time, end_time, \
+                 duration_s, created_at) ",
+                17, rows, |mut row, c| {
+                    row.push_bind(c.id).push_bind(c.app_id).push_bind(c.conference_id).push_bind(c.session_id)
+                        .push_bind(c.participant_id).push_bind(c.peer_id).push_bind(c.connection_type.as_deref())
+                        .push_bind(c.state.as_str()).push_bind(c.negotiations.as_str()).push_bind(c.setup_time_ms)
+                        .push_bind(c.detected_tcp).push_bind(c.detected_turn).push_bind(c.established)
+                        .push_bind(c.start_time).push_bind(c.end_time).push_bind(c.duration_s).push_bind(c.created_at);
+                }).await
+        }
+
+        async fn insert_tracks(connection: &mut DbConnection, rows: &[TrackRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into track (id, session_id, connection_id, kind, direction, track_id, label, info, created_at) ",
+                9, rows, |mut row, t| {
+                    row.push_bind(t.id).push_bind(t.session_id).push_bind(t.connection_id).push_bind(t.kind.as_str())
+                        .push_bind(t.direction.as_str()).push_bind(t.track_id.as_str()).push_bind(t.label.as_deref())
+                        .push_bind(t.info.as_str()).push_bind(t.created_at);
+                }).await
+        }
+
+        async fn insert_events(connection: &mut DbConnection, rows: &[EventRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into event (id, app_id, conference_id, session_id, participant_id, peer_id, connection_id, \
+                 track_id, category, type, data, created_at) ",
+                12, rows, |mut row, e| {
+                    row.push_bind(e.id).push_bind(e.app_id).push_bind(e.conference_id).push_bind(e.session_id)
+                        .push_bind(e.participant_id).push_bind(e.peer_id).push_bind(e.connection_id)
+                        .push_bind(e.track_id).push_bind(e.category.as_str()).push_bind(e.event_type.as_str())
+                        .push_bind(e.data.as_deref()).push_bind(e.created_at);
+                }).await
+        }
+
+        async fn insert_issues(connection: &mut DbConnection, rows: &[IssueRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into issue (id, app_id, conference_id, session_id, participant_id, connection_id, track_id, \
+                 severity, code, data, created_at) ",
+                11, rows, |mut row, i| {
+                    row.push_bind(i.id).push_bind(i.app_id).push_bind(i.conference_id).push_bind(i.session_id)
+                        .push_bind(i.participant_id).push_bind(i.connection_id).push_bind(i.track_id)
+                        .push_bind(i.severity.as_str()).push_bind(i.code.as_str()).push_bind(i.data.as_deref())
+                        .push_bind(i.created_at);
+                }).await
+        }
+
+        async fn insert_stats_samples(connection: &mut DbConnection, rows: &[StatsSampleRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into stats_sample (connection_id, created_at, rtt_ms, bytes_sent, bytes_received, \
+                 packets_sent, packets_received, available_outgoing_bitrate, local_candidate_type, \
+                 remote_candidate_type, protocol, raw) ",
+                12, rows, |mut row, s| {
+                    row.push_bind(s.connection_id).push_bind(s.created_at).push_bind(s.rtt_ms)
+                        .push_bind(s.bytes_sent).push_bind(s.bytes_received).push_bind(s.packets_sent)
+                        .push_bind(s.packets_received).push_bind(s.available_outgoing_bitrate)
+                        .push_bind(s.local_candidate_type.as_deref()).push_bind(s.remote_candidate_type.as_deref())
+                        .push_bind(s.protocol.as_deref()).push_bind(s.raw.as_deref());
+                }).await
+        }
+
+        async fn insert_track_samples(connection: &mut DbConnection, rows: &[TrackSampleRow]) -> StoreResult<()> {
+            bulk_insert(connection,
+                "insert into track_sample (connection_id, track_id, created_at, kind, direction, ssrc, bytes, packets, \
+                 packets_lost, bitrate, jitter_ms, rtt_ms, frames_per_second, frame_width, frame_height, audio_level, \
+                 emos) ",
+                17, rows, |mut row, t| {
+                    row.push_bind(t.connection_id).push_bind(t.track_id).push_bind(t.created_at).push_bind(t.kind)
+                        .push_bind(t.direction).push_bind(t.ssrc).push_bind(t.bytes).push_bind(t.packets)
+                        .push_bind(t.packets_lost).push_bind(t.bitrate).push_bind(t.jitter_ms).push_bind(t.rtt_ms)
+                        .push_bind(t.frames_per_second).push_bind(t.frame_width).push_bind(t.frame_height)
+                        .push_bind(t.audio_level).push_bind(t.emos);
+                }).await
+        }
+
+        #[async_trait]
+        impl StoreTx for $tx {
+            async fn commit(self: Box<Self>) -> StoreResult<()> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rollback(self: Box<Self>) -> StoreResult<()> {
+                self.tx.rollback().await?;
+                Ok(())
+            }
+
+            async fn upsert_organization(&mut self, name: &str, now: i64) -> StoreResult<Uuid> {
+                // The no-op update makes RETURNING yield the existing row on conflict.
+                let id = sqlx::query_scalar(
+                    "insert into organization (id, name, created_at) values ($1, $2, $3) \
+                     on conflict (name) do update set name = excluded.name returning id",
+                )
+                .bind(Uuid::new_v4()).bind(name).bind(now)
+                .fetch_one(&mut *self.tx).await?;
+                Ok(id)
+            }
+
+            async fn insert_app(&mut self, app: &AppRecord) -> StoreResult<()> {
+                sqlx::query(
+                    "insert into app (id, organization_id, name, api_key, domain, recording, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(app.id).bind(app.organization_id).bind(&app.name).bind(&app.api_key)
+                .bind(&app.domain).bind(app.recording).bind(app.created_at)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
+                sqlx::query(
+                    "insert into account (id, organization_id, email, password_hash, created_at) \
+                     values ($1, $2, $3, $4, $5)",
+                )
+                .bind(account.id).bind(account.organization_id).bind(&account.email)
+                .bind(&account.password_hash).bind(account.created_at)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn upsert_conference(&mut self, app_id: Uuid, conference_id: &str, name: Option<&str>, now: i64) -> StoreResult<Uuid> {
+                let id = sqlx::query_scalar(
+                    "insert into conference (id, app_id, conference_id, conference_name, created_at, last_activity_at) \
+                     values ($1, $2, $3, $4, $5, $5) \
+                     on conflict (app_id, conference_id) do update \
+                     set conference_name = coalesce(excluded.conference_name, conference.conference_name) \
+                     returning id",
+                )
+                .bind(Uuid::new_v4()).bind(app_id).bind(conference_id).bind(name).bind(now)
+                .fetch_one(&mut *self.tx).await?;
+                Ok(id)
+            }
+
+            async fn upsert_participant(&mut self, participant: &ParticipantUpsert<'_>) -> StoreResult<Uuid> {
+                let id = sqlx::query_scalar(
+                    "insert into participant (id, app_id, participant_id, participant_name, is_sfu, created_at) \
+                     values ($1, $2, $3, $4, $5, $6) \
+                     on conflict (app_id, participant_id) do update \
+                     set participant_name = coalesce(excluded.participant_name, participant.participant_name), \
+                         is_sfu = participant.is_sfu or excluded.is_sfu \
+                     returning id",
+                )
+                .bind(Uuid::new_v4()).bind(participant.app_id).bind(participant.participant_id)
+                .bind(participant.name).bind(participant.is_sfu).bind(participant.now)
+                .fetch_one(&mut *self.tx).await?;
+                Ok(id)
+            }
+
+            async fn link_participant(&mut self, conference_id: Uuid, participant_id: Uuid, now: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "insert into conference_participant (conference_id, participant_id, created_at) \
+                     values ($1, $2, $3) on conflict do nothing",
+                )
+                .bind(conference_id).bind(participant_id).bind(now)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn participant_in_conference(&mut self, conference_id: Uuid, reference: &str) -> StoreResult<Option<Uuid>> {
+                // The SDK sends the participant uuid it was given, except for
+                // removeConnection/removePeer, which send the customer's own peer id.
+                if let Ok(id) = Uuid::try_parse(reference) {
+                    let found = sqlx::query_scalar(
+                        "select participant_id from conference_participant where conference_id = $1 and participant_id = $2",
+                    )
+                    .bind(conference_id).bind(id)
+                    .fetch_optional(&mut *self.tx).await?;
+                    if found.is_some() {
+                        return Ok(found);
+                    }
+                }
+                let found = sqlx::query_scalar(
+                    "select p.id from participant p \
+                     join conference_participant cp on cp.participant_id = p.id \
+                     where cp.conference_id = $1 and p.participant_id = $2",
+                )
+                .bind(conference_id).bind(reference)
+                .fetch_optional(&mut *self.tx).await?;
+                Ok(found)
+            }
+
+            async fn participant_is_sfu(&mut self, participant_id: Uuid) -> StoreResult<bool> {
+                let is_sfu: Option<bool> = sqlx::query_scalar("select is_sfu from participant where id = $1")
+                    .bind(participant_id).fetch_optional(&mut *self.tx).await?;
+                Ok(is_sfu.unwrap_or(false))
+            }
+
+            async fn lock_conference(&mut self, conference_id: Uuid) -> StoreResult<Option<ConferenceState>> {
+                let state = sqlx::query_as(concat!(
+                    "select id, start_time, call_start, end_time, ongoing, duration_s from conference where id = $1",
+                    $for_update
+                ))
+                .bind(conference_id)
+                .fetch_optional(&mut *self.tx).await?;
+                Ok(state)
+            }
+
+            async fn save_conference(&mut self, state: &ConferenceState) -> StoreResult<()> {
+                sqlx::query(
+                    "update conference set start_time = $2, call_start = $3, end_time = $4, ongoing = $5, \
+                     duration_s = $6 where id = $1",
+                )
+                .bind(state.id).bind(state.start_time).bind(state.call_start).bind(state.end_time)
+                .bind(state.ongoing).bind(state.duration_s)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn add_conference_counts(&mut self, conference_id: Uuid, counts: ConferenceCounts) -> StoreResult<()> {
+                sqlx::query(
+                    "update conference set participant_count = participant_count + $2, \
+                     session_count = session_count + $3, connection_count = connection_count + $4, \
+                     error_count = error_count + $5, warning_count = warning_count + $6 where id = $1",
+                )
+                .bind(conference_id).bind(counts.participants).bind(counts.sessions)
+                .bind(counts.connections).bind(counts.errors).bind(counts.warnings)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()> {
+                // Callers pass ids in sorted order, so concurrent instances lock the
+                // same rows in the same order and cannot deadlock on them.
+                for (conference_id, at) in activity {
+                    sqlx::query(concat!(
+                        "update conference set last_activity_at = ", $greatest,
+                        "(last_activity_at, $2) where id = $1"
+                    ))
+                    .bind(conference_id).bind(at)
+                    .execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>> {
+                // The exact time of the latest event or stats sample; the coarse
+                // column is the fallback for a conference that never sent either.
+                let latest: Option<i64> = sqlx::query_scalar(
+                    "select max(at) from ( \
+                       select max(created_at) as at from event where conference_id = $1 \
+                       union all \
+                       select max(created_at) from stats_sample \
+                        where connection_id in (select id from connection where conference_id = $1) \
+                       union all \
+                       select max(start_time) from connection where conference_id = $1 \
+                     ) latest",
+                )
+                .bind(conference_id)
+                .fetch_one(&mut *self.tx).await?;
+                if latest.is_some() {
+                    return Ok(latest);
+                }
+                let coarse = sqlx::query_scalar("select last_activity_at from conference where id = $1")
+                    .bind(conference_id).fetch_optional(&mut *self.tx).await?;
+                Ok(coarse)
+            }
+
+            async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
+                insert_sessions(&mut *self.tx, std::slice::from_ref(session)).await
+            }
+
+            async fn session_count(&mut self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<i64> {
+                let count = sqlx::query_scalar(
+                    "select count(*) from session where conference_id = $1 and participant_id = $2",
+                )
+                .bind(conference_id).bind(participant_id)
+                .fetch_one(&mut *self.tx).await?;
+                Ok(count)
+            }
+
+            async fn lock_session(&mut self, session_id: Uuid) -> StoreResult<Option<SessionRow>> {
+                let row = sqlx::query_as(concat!("select * from session where id = $1", $for_update))
+                    .bind(session_id).fetch_optional(&mut *self.tx).await?;
+                Ok(row)
+            }
+
+            async fn save_session(&mut self, s: &SessionRow) -> StoreResult<()> {
+                sqlx::query(
+                    "update session set end_time = $2, call_start = $3, duration_s = $4, platform = $5, \
+                     devices = $6, constraints = $7, webrtc_sdk = $8, browser_name = $9, browser_version = $10, \
+                     os_name = $11, os_version = $12 where id = $1",
+                )
+                .bind(s.id).bind(s.end_time).bind(s.call_start).bind(s.duration_s).bind(&s.platform)
+                .bind(&s.devices).bind(&s.constraints).bind(&s.webrtc_sdk).bind(&s.browser_name)
+                .bind(&s.browser_version).bind(&s.os_name).bind(&s.os_version)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn sessions_of_conference(&mut self, conference_id: Uuid) -> StoreResult<Vec<Uuid>> {
+                let ids = sqlx::query_scalar("select id from session where conference_id = $1 order by created_at")
+                    .bind(conference_id).fetch_all(&mut *self.tx).await?;
+                Ok(ids)
+            }
+
+            async fn insert_connection(&mut self, connection: &ConnectionRow) -> StoreResult<()> {
+                insert_connections(&mut *self.tx, std::slice::from_ref(connection)).await
+            }
+
+            async fn lock_connection(&mut self, connection_id: Uuid) -> StoreResult<Option<ConnectionRow>> {
+                let row = sqlx::query_as(concat!("select * from connection where id = $1", $for_update))
+                    .bind(connection_id).fetch_optional(&mut *self.tx).await?;
+                Ok(row)
+            }
+
+            async fn save_connection(&mut self, c: &ConnectionRow) -> StoreResult<()> {
+                sqlx::query(
+                    "update connection set type = $2, state = $3, negotiations = $4, setup_time_ms = $5, \
+                     detected_tcp = $6, detected_turn = $7, established = $8, end_time = $9, duration_s = $10 \
+                     where id = $1",
+                )
+                .bind(c.id).bind(&c.connection_type).bind(&c.state).bind(&c.negotiations).bind(c.setup_time_ms)
+                .bind(c.detected_tcp).bind(c.detected_turn).bind(c.established).bind(c.end_time).bind(c.duration_s)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn open_connections(&mut self, scope: ConnectionScope) -> StoreResult<Vec<Uuid>> {
+                let query = match scope {
+                    ConnectionScope::Session(id) => sqlx::query_scalar(
+                        "select id from connection where session_id = $1 and end_time is null order by id",
+                    ).bind(id),
+                    ConnectionScope::Conference(id) => sqlx::query_scalar(
+                        "select id from connection where conference_id = $1 and end_time is null order by id",
+                    ).bind(id),
+                };
+                Ok(query.fetch_all(&mut *self.tx).await?)
+            }
+
+            async fn connections_of_session(&mut self, session_id: Uuid) -> StoreResult<Vec<ConnectionRow>> {
+                let rows = sqlx::query_as("select * from connection where session_id = $1 order by created_at, id")
+                    .bind(session_id).fetch_all(&mut *self.tx).await?;
+                Ok(rows)
+            }
+
+            async fn upsert_track(&mut self, t: &TrackRow) -> StoreResult<Uuid> {
+                let id = sqlx::query_scalar(
+                    "insert into track (id, session_id, connection_id, kind, direction, track_id, label, info, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     on conflict (session_id, direction, track_id) do update \
+                     set connection_id = coalesce(track.connection_id, excluded.connection_id) \
+                     returning id",
+                )
+                .bind(t.id).bind(t.session_id).bind(t.connection_id).bind(&t.kind).bind(&t.direction)
+                .bind(&t.track_id).bind(&t.label).bind(&t.info).bind(t.created_at)
+                .fetch_one(&mut *self.tx).await?;
+                Ok(id)
+            }
+
+            async fn find_track(&mut self, session_id: Uuid, track_id: &str) -> StoreResult<Option<TrackRow>> {
+                let row = sqlx::query_as(
+                    "select * from track where session_id = $1 and track_id = $2 order by created_at limit 1",
+                )
+                .bind(session_id).bind(track_id)
+                .fetch_optional(&mut *self.tx).await?;
+                Ok(row)
+            }
+
+            async fn save_track_info(&mut self, id: Uuid, info: &str) -> StoreResult<()> {
+                sqlx::query("update track set info = $2 where id = $1")
+                    .bind(id).bind(info).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn insert_event(&mut self, event: &EventRow) -> StoreResult<()> {
+                insert_events(&mut *self.tx, std::slice::from_ref(event)).await
+            }
+
+            async fn event_data_of_type(&mut self, session_id: Uuid, event_type: &str) -> StoreResult<Vec<Option<String>>> {
+                let rows = sqlx::query_scalar("select data from event where session_id = $1 and type = $2")
+                    .bind(session_id).bind(event_type)
+                    .fetch_all(&mut *self.tx).await?;
+                Ok(rows)
+            }
+
+            async fn insert_issue(&mut self, issue: &IssueRow) -> StoreResult<()> {
+                insert_issues(&mut *self.tx, std::slice::from_ref(issue)).await?;
+                let is_error = issue.severity == "error";
+                let counts = ConferenceCounts {
+                    errors: i64::from(is_error),
+                    warnings: i64::from(!is_error),
+                    ..Default::default()
+                };
+                self.add_conference_counts(issue.conference_id, counts).await
+            }
+
+            async fn issue_exists(&mut self, session_id: Uuid, code: &str) -> StoreResult<bool> {
+                let found: Option<i64> = sqlx::query_scalar(
+                    "select 1 from issue where session_id = $1 and code = $2 limit 1",
+                )
+                .bind(session_id).bind(code)
+                .fetch_optional(&mut *self.tx).await?;
+                Ok(found.is_some())
+            }
+
+            async fn insert_samples(&mut self, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()> {
+                insert_stats_samples(&mut *self.tx, stats).await?;
+                insert_track_samples(&mut *self.tx, tracks).await
+            }
+
+            async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()> {
+                let connection = &mut *self.tx;
+                insert_participants(connection, &batch.participants).await?;
+                insert_conferences(connection, &batch.conferences).await?;
+                insert_links(connection, &batch.conference_participants).await?;
+                insert_sessions(connection, &batch.sessions).await?;
+                insert_connections(connection, &batch.connections).await?;
+                insert_tracks(connection, &batch.tracks).await?;
+                insert_events(connection, &batch.events).await?;
+                insert_issues(connection, &batch.issues).await?;
+                insert_stats_samples(connection, &batch.stats_samples).await?;
+                insert_track_samples(connection, &batch.track_samples).await
+            }
+        }
+
+        /// Runs one page query for a row type and shows each row as JSON.
+        async fn fetch_page<T>(
+            pool: &sqlx::Pool<$db>,
+            resource: Resource,
+            filter: &ListFilter,
+            page: &PageRequest,
+            position: fn(&T) -> (i64, Uuid),
+            to_json: fn(&T) -> Value,
+        ) -> StoreResult<Page>
+        where
+            T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+        {
+            let conditions = resource::conditions(resource, filter);
+            let push_conditions = |query: &mut QueryBuilder<'_, $db>| {
+                for condition in &conditions {
+                    query.push(" and ").push(condition.sql_before);
+                    match &condition.bind {
+                        Bind::Id(id) => query.push_bind(*id),
+                        Bind::Int(value) => query.push_bind(*value),
+                        Bind::Text(text) => query.push_bind(text.clone()),
+                        Bind::Flag(flag) => query.push_bind(*flag),
+                    };
+                    query.push(condition.sql_after);
+                }
+            };
+
+            let mut count_query = QueryBuilder::<$db>::new("select count(*) from ");
+            count_query.push(resource.table()).push(" where 1 = 1");
+            push_conditions(&mut count_query);
+            let count: i64 = count_query.build_query_scalar().fetch_one(pool).await?;
+
+            let mut rows_query = QueryBuilder::<$db>::new("select * from ");
+            rows_query.push(resource.table()).push(" where 1 = 1");
+            push_conditions(&mut rows_query);
+            if let Some((created_at, id)) = page.before {
+                // Keyset pagination: strictly older than the last row already shown.
+                rows_query.push(" and (created_at < ").push_bind(created_at)
+                    .push(" or (created_at = ").push_bind(created_at)
+                    .push(" and id < ").push_bind(id).push("))");
+            }
+            rows_query.push(" order by created_at desc, id desc limit ").push_bind(page.limit);
+            let rows: Vec<T> = rows_query.build_query_as().fetch_all(pool).await?;
+
+            let next = if rows.len() as i64 == page.limit { rows.last().map(position) } else { None };
+            Ok(Page { results: rows.iter().map(to_json).collect(), count, next })
+        }
+
+        async fn fetch_one_row<T>(pool: &sqlx::Pool<$db>, resource: Resource, id: Uuid) -> StoreResult<Option<T>>
+        where
+            T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+        {
+            let mut query = QueryBuilder::<$db>::new("select * from ");
+            query.push(resource.table()).push(" where id = ").push_bind(id);
+            Ok(query.build_query_as().fetch_optional(pool).await?)
+        }
+
+        async fn apply_migrations(connection: &mut DbConnection) -> StoreResult<()> {
+            use $crate::store::migrate::{CREATE_LEDGER, MIGRATIONS};
+            use $crate::store::StoreError;
+            sqlx::query(CREATE_LEDGER).execute(&mut *connection).await?;
+            for migration in MIGRATIONS {
+                let applied: Option<String> =
+                    sqlx::query_scalar("select version from schema_migration where version = $1")
+                        .bind(migration.version).fetch_optional(&mut *connection).await?;
+                if applied.is_some() {
+                    continue;
+                }
+                tracing::info!(version = migration.version, "applying migration");
+                let mut tx = connection.begin().await?;
+                sqlx::Executor::execute(&mut *tx, migration.sql).await
+                    .map_err(|source| StoreError::Migration { version: migration.version.to_owned(), source })?;
+                sqlx::query("insert into schema_migration (version, applied_at) values ($1, $2)")
+                    .bind(migration.version).bind($crate::domain::time::now_micros())
+                    .execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+            Ok(())
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn engine(&self) -> Engine {
+                $engine
+            }
+
+            async fn migrate(&self) -> StoreResult<()> {
+                let mut connection = self.write.acquire().await?;
+                if !$migration_lock.is_empty() {
+                    sqlx::query($migration_lock).execute(&mut *connection).await?;
+                }
+                let outcome = apply_migrations(&mut connection).await;
+                if !$migration_unlock.is_empty() {
+                    sqlx::query($migration_unlock).execute(&mut *connection).await?;
+                }
+                outcome
+            }
+
+            async fn health(&self) -> StoreResult<()> {
+                sqlx::query("select 1").execute(&self.read).await?;
+                Ok(())
+            }
+
+            async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
+                let tx = self.write.begin().await?;
+                Ok(Box::new($tx { tx }))
+            }
+
+            async fn close(&self) {
+                self.write.close().await;
+                self.read.close().await;
+            }
+
+            async fn shared_secret(&self, name: &str, generated: &str) -> StoreResult<String> {
+                sqlx::query("insert into server_secret (name, value) values ($1, $2) on conflict (name) do nothing")
+                    .bind(name).bind(generated).execute(&self.write).await?;
+                let value = sqlx::query_scalar("select value from server_secret where name = $1")
+                    .bind(name).fetch_one(&self.write).await?;
+                Ok(value)
+            }
+
+            async fn app_by_api_key(&self, api_key: &str) -> StoreResult<Option<AppRecord>> {
+                let app = sqlx::query_as("select * from app where api_key = $1")
+                    .bind(api_key).fetch_optional(&self.read).await?;
+                Ok(app)
+            }
+
+            async fn session_identity(&self, session_id: Uuid) -> StoreResult<Option<SessionIdentity>> {
+                let identity = sqlx::query_as(
+                    "select id as session_id, app_id, conference_id, participant_id from session where id = $1",
+                )
+                .bind(session_id).fetch_optional(&self.read).await?;
+                Ok(identity)
+            }
+
+            async fn connection_identity(&self, connection_id: Uuid) -> StoreResult<Option<ConnectionIdentity>> {
+                let identity = sqlx::query_as(
+                    "select id as connection_id, session_id, conference_id, peer_id, \
+                     (end_time is not null) as ended from connection where id = $1",
+                )
+                .bind(connection_id).fetch_optional(&self.read).await?;
+                Ok(identity)
+            }
+
+            async fn init_identity(&self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<Option<Uuid>> {
+                let app_id = sqlx::query_scalar(
+                    "select c.app_id from conference c \
+                     join conference_participant cp on cp.conference_id = c.id \
+                     where c.id = $1 and cp.participant_id = $2",
+                )
+                .bind(conference_id).bind(participant_id).fetch_optional(&self.read).await?;
+                Ok(app_id)
+            }
+
+            async fn conference_by_customer_id(&self, app_id: Uuid, conference_id: &str) -> StoreResult<Option<Uuid>> {
+                let id = sqlx::query_scalar("select id from conference where app_id = $1 and conference_id = $2")
+                    .bind(app_id).bind(conference_id).fetch_optional(&self.read).await?;
+                Ok(id)
+            }
+
+            async fn participant_by_customer_id(&self, app_id: Uuid, participant_id: &str) -> StoreResult<Option<Uuid>> {
+                let id = sqlx::query_scalar("select id from participant where app_id = $1 and participant_id = $2")
+                    .bind(app_id).bind(participant_id).fetch_optional(&self.read).await?;
+                Ok(id)
+            }
+
+            async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>> {
+                let ids = sqlx::query_scalar(
+                    "select id from conference where ongoing and last_activity_at < $1 \
+                     order by last_activity_at limit $2",
+                )
+                .bind(cutoff).bind(limit).fetch_all(&self.read).await?;
+                Ok(ids)
+            }
+
+            async fn list(&self, resource: Resource, filter: &ListFilter, page: &PageRequest) -> StoreResult<Page> {
+                let pool = &self.read;
+                match resource {
+                    Resource::Apps => fetch_page::<AppRecord>(pool, resource, filter, page,
+                        |r| (r.created_at, r.id), resource::app_json).await,
+                    Resource::Conferences => fetch_page::<ConferenceRow>(pool, resource, filter, page,
+                        |r| (r.created_at, r.id), resource::conference_json).await,
+                    Resource::Participants => fetch_page::<ParticipantRow>(pool, resource, filter, page,
+                        |r| (r.created_at, r.id), resource::participant_json).await,
+                    Resource::Sessions => fetch_page::<SessionRow>(pool, resource, filter, page,
+                        |r| (r.created_at, r.id), resource::session_json).await,
+                    Resource::Connections => fetch_page::<ConnectionRow>(pool, resource, filter, page,
+                        |r| (r.created_at, r.id), resource::connection_json).await,
+                    Resource::Issues => fetch_page::<IssueRow>(pool, resource, filter, page,
+                        |r| (r.created_at, r.id), resource::issue_json).await,
+                }
+            }
+
+            async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Value>> {
+                let pool = &self.read;
+                let found = match resource {
+                    Resource::Apps => fetch_one_row::<AppRecord>(pool, resource, id).await?.map(|r| resource::app_json(&r)),
+                    Resource::Conferences => {
+                        let Some(conference) = fetch_one_row::<ConferenceRow>(pool, resource, id).await? else {
+                            return Ok(None);
+                        };
+                        let participants: Vec<Uuid> = sqlx::query_scalar(
+                            "select participant_id from conference_participant where conference_id = $1 order by created_at",
+                        ).bind(id).fetch_all(pool).await?;
+                        let issues: Vec<Uuid> = sqlx::query_scalar(
+                            "select id from issue where conference_id = $1 order by created_at",
+                        ).bind(id).fetch_all(pool).await?;
+                        let mut json = resource::conference_json(&conference);
+                        json["participants"] = serde_json::json!(participants);
+                        json["issues"] = serde_json::json!(issues);
+                        Some(json)
+                    }
+                    Resource::Participants => fetch_one_row::<ParticipantRow>(pool, resource, id).await?.map(|r| resource::participant_json(&r)),
+                    Resource::Sessions => fetch_one_row::<SessionRow>(pool, resource, id).await?.map(|r| resource::session_json(&r)),
+                    Resource::Connections => fetch_one_row::<ConnectionRow>(pool, resource, id).await?.map(|r| resource::connection_json(&r)),
+                    Resource::Issues => fetch_one_row::<IssueRow>(pool, resource, id).await?.map(|r| resource::issue_json(&r)),
+                };
+                Ok(found)
+            }
+
+            async fn stats_samples(&self, connection_id: Uuid) -> StoreResult<Vec<StatsSampleRow>> {
+                let rows = sqlx::query_as("select * from stats_sample where connection_id = $1 order by created_at")
+                    .bind(connection_id).fetch_all(&self.read).await?;
+                Ok(rows)
+            }
+
+            async fn track_samples(&self, connection_id: Uuid) -> StoreResult<Vec<TrackSampleRow>> {
+                let rows = sqlx::query_as(
+                    "select * from track_sample where connection_id = $1 order by created_at, kind, direction",
+                )
+                .bind(connection_id).fetch_all(&self.read).await?;
+                Ok(rows)
+            }
+
+            async fn events(&self, conference_id: Uuid) -> StoreResult<Vec<EventRow>> {
+                let rows = sqlx::query_as("select * from event where conference_id = $1 order by created_at, id")
+                    .bind(conference_id).fetch_all(&self.read).await?;
+                Ok(rows)
+            }
+
+            async fn table_counts(&self) -> StoreResult<TableCounts> {
+                let count = |table: &'static str| {
+                    let mut query = QueryBuilder::<$db>::new("select count(*) from ");
+                    query.push(table);
+                    async move { query.build_query_scalar::<i64>().fetch_one(&self.read).await }
+                };
+                Ok(TableCounts {
+                    organizations: count("organization").await?,
+                    apps: count("app").await?,
+                    conferences: count("conference").await?,
+                    participants: count("participant").await?,
+                    sessions: count("session").await?,
+                    connections: count("connection").await?,
+                    tracks: count("track").await?,
+                    events: count("event").await?,
+                    issues: count("issue").await?,
+                    stats_samples: count("stats_sample").await?,
+                    track_samples: count("track_sample").await?,
+                })
+            }
+        }
+    };
+}
+
+pub(super) use sql_store;
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_sizes;
+
+    #[test]
+    fn chunks_cover_every_row_in_powers_of_two() {
+        for len in [0usize, 1, 2, 3, 7, 100, 511, 512, 513, 5000] {
+            let sizes: Vec<usize> = chunk_sizes(len, 12).collect();
+            assert_eq!(sizes.iter().sum::<usize>(), len);
+            assert!(sizes.iter().all(|size| size.is_power_of_two() && *size <= 512));
+        }
+    }
+
+    #[test]
+    fn wide_rows_get_smaller_chunks() {
+        assert!(chunk_sizes(10_000, 100).all(|size| size <= 300));
+    }
+}

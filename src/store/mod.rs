@@ -1,0 +1,168 @@
+//! Storage behind one interface, implemented once in SQL for both engines
+//! (`sql_store!` in `engine.rs`), with SQLite and PostgreSQL supplying only their
+//! connection setup and the few dialect words that differ.
+
+mod engine;
+mod error;
+mod migrate;
+pub mod models;
+mod postgres;
+pub mod resource;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+pub use error::{StoreError, StoreResult};
+pub use models::*;
+pub use resource::{ListFilter, Page, PageRequest, Resource};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store a configuration names: PostgreSQL for a `postgres://` URL,
+/// otherwise the SQLite file `callvitals.db` in `data_dir`. Migrations run first.
+pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<SharedStore> {
+    let store: SharedStore = match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Arc::new(postgres::PgStore::connect(url).await?)
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            Arc::new(sqlite::SqliteStore::open(Path::new(path)).await?)
+        }
+        Some(other) => anyhow::bail!(
+            "DATABASE_URL must start with postgres:// or sqlite: (got scheme {:?})",
+            other.split(':').next().unwrap_or_default()
+        ),
+        None => {
+            std::fs::create_dir_all(data_dir)?;
+            Arc::new(sqlite::SqliteStore::open(&data_dir.join("callvitals.db")).await?)
+        }
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Opens PostgreSQL inside one schema of a database. Tests and benchmarks use this to
+/// get a fresh, isolated store on a shared server.
+pub async fn open_postgres_schema(url: &str, schema: &str) -> anyhow::Result<SharedStore> {
+    let store = postgres::PgStore::connect_in_schema(url, schema).await?;
+    store.migrate().await?;
+    Ok(Arc::new(store))
+}
+
+/// Drops a schema made by [`open_postgres_schema`].
+pub async fn drop_postgres_schema(url: &str, schema: &str) -> anyhow::Result<()> {
+    postgres::drop_schema(url, schema).await
+}
+
+/// The storage interface. Reads run on a pool; writes go through [`StoreTx`], which
+/// the ingest writer uses to commit many requests in one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn engine(&self) -> Engine;
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn health(&self) -> StoreResult<()>;
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
+    async fn close(&self);
+
+    /// The value of a shared secret, created from `generated` on first use. All
+    /// instances on one database read the same value.
+    async fn shared_secret(&self, name: &str, generated: &str) -> StoreResult<String>;
+
+    async fn app_by_api_key(&self, api_key: &str) -> StoreResult<Option<AppRecord>>;
+    async fn session_identity(&self, session_id: Uuid) -> StoreResult<Option<SessionIdentity>>;
+    async fn connection_identity(&self, connection_id: Uuid) -> StoreResult<Option<ConnectionIdentity>>;
+    /// The app of a conference, when the participant is linked to it (the checks an
+    /// init token needs before a session can be created).
+    async fn init_identity(&self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<Option<Uuid>>;
+    async fn conference_by_customer_id(&self, app_id: Uuid, conference_id: &str) -> StoreResult<Option<Uuid>>;
+    async fn participant_by_customer_id(&self, app_id: Uuid, participant_id: &str) -> StoreResult<Option<Uuid>>;
+
+    /// Ongoing conferences whose coarse last activity is older than `cutoff`.
+    async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>>;
+
+    /// One page of a resource, newest first, with the total count of the filter.
+    async fn list(&self, resource: Resource, filter: &ListFilter, page: &PageRequest) -> StoreResult<Page>;
+    async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<serde_json::Value>>;
+
+    /// Stored samples of one connection, oldest first (tests and, later, graphs).
+    async fn stats_samples(&self, connection_id: Uuid) -> StoreResult<Vec<StatsSampleRow>>;
+    async fn track_samples(&self, connection_id: Uuid) -> StoreResult<Vec<TrackSampleRow>>;
+    /// Events of a conference, oldest first.
+    async fn events(&self, conference_id: Uuid) -> StoreResult<Vec<EventRow>>;
+    /// Row counts of the main tables, for tests, the demo and the benchmark.
+    async fn table_counts(&self) -> StoreResult<TableCounts>;
+}
+
+/// One write transaction. Nothing is visible to readers until `commit`.
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+    async fn rollback(self: Box<Self>) -> StoreResult<()>;
+
+    // Accounts and apps.
+    async fn upsert_organization(&mut self, name: &str, now: i64) -> StoreResult<Uuid>;
+    async fn insert_app(&mut self, app: &AppRecord) -> StoreResult<()>;
+    async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()>;
+
+    // Conferences and participants.
+    async fn upsert_conference(&mut self, app_id: Uuid, conference_id: &str, name: Option<&str>, now: i64) -> StoreResult<Uuid>;
+    async fn upsert_participant(&mut self, participant: &ParticipantUpsert<'_>) -> StoreResult<Uuid>;
+    async fn link_participant(&mut self, conference_id: Uuid, participant_id: Uuid, now: i64) -> StoreResult<()>;
+    async fn participant_in_conference(&mut self, conference_id: Uuid, reference: &str) -> StoreResult<Option<Uuid>>;
+    async fn participant_is_sfu(&mut self, participant_id: Uuid) -> StoreResult<bool>;
+    async fn lock_conference(&mut self, conference_id: Uuid) -> StoreResult<Option<ConferenceState>>;
+    async fn save_conference(&mut self, state: &ConferenceState) -> StoreResult<()>;
+    async fn add_conference_counts(&mut self, conference_id: Uuid, counts: ConferenceCounts) -> StoreResult<()>;
+    async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()>;
+    async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>>;
+
+    // Sessions.
+    async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
+    async fn session_count(&mut self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<i64>;
+    async fn lock_session(&mut self, session_id: Uuid) -> StoreResult<Option<SessionRow>>;
+    async fn save_session(&mut self, session: &SessionRow) -> StoreResult<()>;
+    async fn sessions_of_conference(&mut self, conference_id: Uuid) -> StoreResult<Vec<Uuid>>;
+
+    // Connections.
+    async fn insert_connection(&mut self, connection: &ConnectionRow) -> StoreResult<()>;
+    async fn lock_connection(&mut self, connection_id: Uuid) -> StoreResult<Option<ConnectionRow>>;
+    async fn save_connection(&mut self, connection: &ConnectionRow) -> StoreResult<()>;
+    async fn open_connections(&mut self, scope: ConnectionScope) -> StoreResult<Vec<Uuid>>;
+    async fn connections_of_session(&mut self, session_id: Uuid) -> StoreResult<Vec<ConnectionRow>>;
+
+    // Tracks, events, issues.
+    async fn upsert_track(&mut self, track: &TrackRow) -> StoreResult<Uuid>;
+    async fn find_track(&mut self, session_id: Uuid, track_id: &str) -> StoreResult<Option<TrackRow>>;
+    async fn save_track_info(&mut self, id: Uuid, info: &str) -> StoreResult<()>;
+    async fn insert_event(&mut self, event: &EventRow) -> StoreResult<()>;
+    async fn event_data_of_type(&mut self, session_id: Uuid, event_type: &str) -> StoreResult<Vec<Option<String>>>;
+    async fn insert_issue(&mut self, issue: &IssueRow) -> StoreResult<()>;
+    async fn issue_exists(&mut self, session_id: Uuid, code: &str) -> StoreResult<bool>;
+
+    // Samples, written in bulk.
+    async fn insert_samples(&mut self, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()>;
+
+    /// Bulk load for the demo seeder: every row in as few statements as possible.
+    async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()>;
+}

@@ -1,0 +1,35 @@
+//! Ends conferences whose clients vanished without `unload`: an ongoing conference
+//! with no activity for `stale_after` is ended at its last activity.
+
+use std::time::Duration;
+
+use crate::domain::time::now_micros;
+use crate::ingest::{Command, Writer};
+use crate::store::SharedStore;
+
+/// Conferences examined per sweep; the rest wait for the next one.
+const SWEEP_LIMIT: i64 = 500;
+
+/// One sweep. Returns how many candidate conferences were examined.
+pub async fn sweep_once(store: &SharedStore, writer: &Writer, stale_after: Duration) -> anyhow::Result<usize> {
+    let cutoff = now_micros() - stale_after.as_micros() as i64;
+    let candidates = store.stale_conferences(cutoff, SWEEP_LIMIT).await?;
+    for conference_id in &candidates {
+        writer.submit(Command::SweepStale { conference_id: *conference_id, cutoff }).await?;
+    }
+    if !candidates.is_empty() {
+        tracing::info!(conferences = candidates.len(), "swept stale conferences");
+    }
+    Ok(candidates.len())
+}
+
+pub async fn run(store: SharedStore, writer: Writer, stale_after: Duration, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = sweep_once(&store, &writer, stale_after).await {
+            tracing::warn!(error = %error, "stale conference sweep failed");
+        }
+    }
+}

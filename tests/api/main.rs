@@ -1,0 +1,11 @@
+//! Black-box tests of the HTTP API. Every test runs twice, on SQLite and on
+//! PostgreSQL (a fresh schema per test), through `engine_tests!`.
+
+mod helpers;
+
+mod bad_input;
+mod call_replay;
+mod concurrency;
+mod read_api;
+mod store_conformance;
+mod sweeper;

@@ -1,0 +1,47 @@
+//! Stale conferences are ended at their last activity; the idle gap is not duration.
+
+use std::time::Duration;
+
+use callvitals::ingest::IdentityCache;
+use callvitals::store::Resource;
+use serde_json::json;
+
+use crate::engine_tests;
+use crate::helpers::{Engine, TestApp, stats_body};
+
+engine_tests!(a_vanished_call_is_ended_at_its_last_activity);
+
+async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let alice = app.join("room-stale", "alice").await;
+    // Connected 20 minutes ago, last stats 15 minutes ago, then silence.
+    let (peer, connection) = app.add_connection(&alice, "bob", 20 * 60_000).await;
+    let mut stats = stats_body(&alice, &peer, &connection, 1, "host", "udp");
+    stats["delta"] = json!(15 * 60_000);
+    assert_eq!(app.post("/v1/stats", &stats).await.status, 200);
+
+    let (writer, writer_task) = callvitals::ingest::Writer::spawn(app.store.clone(), std::sync::Arc::new(IdentityCache::default()));
+    // Not stale yet for a 30-minute idle limit.
+    callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(30 * 60)).await.unwrap();
+    let conference_id = uuid::Uuid::parse_str(
+        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id)).await.json()["results"][0]["id"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap()["ongoing"], true);
+
+    // Stale for a 10-minute limit.
+    let swept = callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(10 * 60)).await.unwrap();
+    assert_eq!(swept, 1);
+    drop(writer);
+    writer_task.await.unwrap();
+
+    let conference = app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap();
+    assert_eq!(conference["ongoing"], false);
+    let duration = conference["duration"].as_i64().unwrap();
+    assert!((299..=301).contains(&duration), "five active minutes, not twenty: {duration}");
+    let sessions = app.admin_get(&format!("/v1/sessions?conferenceId={conference_id}")).await.json();
+    assert!(sessions["results"][0]["end_time"].is_string(), "the session is ended too");
+    let connection_row = app.admin_get(&format!("/v1/connections/{connection}")).await.json();
+    assert_eq!(connection_row["data"]["duration"], 300);
+    app.stop().await;
+}
