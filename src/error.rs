@@ -134,6 +134,9 @@ pub enum ApiError {
         code: ErrorCode,
         message: Cow<'static, str>,
     },
+    /// A resource that does not exist, or that the caller may not see: always 404.
+    #[error("not found")]
+    NotFound(ErrorCode),
     #[error("storage failed")]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -166,14 +169,14 @@ impl ApiError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Client { code, .. } => *code,
+            ApiError::Client { code, .. } | ApiError::NotFound(code) => *code,
             ApiError::Store(error) if error.is_transient() => ErrorCode::Unavailable,
             ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
     pub fn is_client_error(&self) -> bool {
-        matches!(self, ApiError::Client { .. })
+        matches!(self, ApiError::Client { .. } | ApiError::NotFound(_))
     }
 }
 
@@ -188,6 +191,7 @@ impl IntoResponse for ApiError {
         let code = self.code();
         let message: Cow<'_, str> = match &self {
             ApiError::Client { message, .. } => Cow::Borrowed(message.as_ref()),
+            ApiError::NotFound(code) => Cow::Borrowed(code.default_message()),
             ApiError::Store(error) => {
                 tracing::error!(error = ?error, "storage error while answering a request");
                 Cow::Borrowed(code.default_message())
@@ -201,6 +205,10 @@ impl IntoResponse for ApiError {
             error_code: code.as_str(),
             message: &message,
         };
-        (code.status(), PyJson(&body)).into_response()
+        let status = match self {
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            _ => code.status(),
+        };
+        (status, PyJson(&body)).into_response()
     }
 }

@@ -1857,4 +1857,38 @@ mod tests {
         store.close().await;
         let _ = std::fs::remove_dir_all(&directory);
     }
+
+    // TEMPORARY timing probe (to be removed)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore]
+    async fn timing_probe_full_scale() {
+        let full = SeedOptions { scale: 1, now: NOW, rng_seed: 42, conferences_override: None };
+        let started = Instant::now();
+        let mut generator = Generator::new(&full, &[Uuid::nil(); 3]);
+        let mut rows = 0;
+        let mut samples = 0;
+        let mut peak = 0;
+        while let Some(chunk) = generator.next_chunk() {
+            rows += chunk.batch.row_count();
+            samples += chunk.batch.stats_samples.len() + chunk.batch.track_samples.len();
+            peak = peak.max(chunk.batch.row_count());
+        }
+        eprintln!("generation only: {rows} rows ({samples} samples, peak chunk {peak}) in {:?}", started.elapsed());
+
+        let directory = std::env::temp_dir().join(format!("callvitals-seed-{}", Uuid::new_v4()));
+        let store = crate::store::open(None, &directory).await.expect("open store");
+        let report = seed_demo(store.as_ref(), &full, false).await.expect("seed");
+        eprintln!("sqlite: {} conferences {} rows in {:?}", report.conferences, report.rows, report.elapsed);
+        eprintln!("{:?}", store.table_counts().await.unwrap());
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&directory);
+
+        let url = "postgres://postgres@127.0.0.1:5432/postgres";
+        let schema = format!("seedprobe_{}", Uuid::new_v4().simple());
+        let store = crate::store::open_postgres_schema(url, &schema).await.expect("pg");
+        let report = seed_demo(store.as_ref(), &full, false).await.expect("seed pg");
+        eprintln!("postgres: {} conferences {} rows in {:?}", report.conferences, report.rows, report.elapsed);
+        store.close().await;
+        crate::store::drop_postgres_schema(url, &schema).await.expect("drop");
+    }
 }

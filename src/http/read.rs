@@ -138,7 +138,7 @@ pub async fn list(
 }
 
 pub async fn detail(resource: Resource, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<Response> {
-    let not_found = || ApiError::from(resource.not_found_code());
+    let not_found = || ApiError::NotFound(resource.not_found_code());
     let id = Uuid::try_parse(&id).map_err(|_| not_found())?;
     let found = state.store.get(resource, id).await?.ok_or_else(not_found)?;
     Ok(PyJson(json!({ "data": found })).into_response())

@@ -13,7 +13,18 @@ engine_tests!(a_vanished_call_is_ended_at_its_last_activity);
 
 async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let alice = app.join("room-stale", "alice").await;
+    // The conference was created 20 minutes ago (initialize carries no delta).
+    let twenty_minutes_ago = callvitals::domain::time::now_micros() - 20 * 60 * 1_000_000;
+    let mut tx = app.store.begin().await.unwrap();
+    tx.upsert_conference(app.app.id, "room-stale", None, twenty_minutes_ago).await.unwrap();
+    tx.commit().await.unwrap();
+    let init = app
+        .post("/v1/initialize", &json!({"conferenceId": "room-stale", "userId": "alice", "apiKey": app.app.api_key}))
+        .await;
+    let session = app
+        .post("/v1/sessions", &json!({"platform": {}, "delta": 20 * 60_000, "token": init.json()["token"]}))
+        .await;
+    let alice = session.json()["token"].as_str().unwrap().to_owned();
     // Connected 20 minutes ago, last stats 15 minutes ago, then silence.
     let (peer, connection) = app.add_connection(&alice, "bob", 20 * 60_000).await;
     let mut stats = stats_body(&alice, &peer, &connection, 1, "host", "udp");
