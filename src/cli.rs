@@ -13,7 +13,11 @@ use crate::startup::{Application, shutdown_signal};
 use crate::store::{AppRecord, NewAccount, SharedStore};
 
 #[derive(Parser)]
-#[command(name = "callvitals", version, about = "WebRTC call-quality monitoring, PeerMetrics SDK compatible")]
+#[command(
+    name = "callvitals",
+    version,
+    about = "WebRTC call-quality monitoring, PeerMetrics SDK compatible"
+)]
 struct Cli {
     /// Optional TOML file with the same settings as the flags.
     #[arg(long, global = true, env = "CALLVITALS_CONFIG")]
@@ -116,7 +120,9 @@ enum UserCommand {
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     crate::telemetry::init("info,sqlx=warn");
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli))
 }
 
@@ -132,9 +138,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if settings.admin_token.is_none() {
                 tracing::warn!("no CALLVITALS_ADMIN_TOKEN configured: the read API is disabled");
             }
-            Application::build(settings).await?.run_until_stopped(shutdown_signal()).await
+            Application::build(settings)
+                .await?
+                .run_until_stopped(shutdown_signal())
+                .await
         }
-        Command::Demo { serve, scale, seed_only } => demo(Settings::load(serve.settings, config)?, scale, seed_only).await,
+        Command::Demo {
+            serve,
+            scale,
+            seed_only,
+        } => demo(Settings::load(serve.settings, config)?, scale, seed_only).await,
         Command::Migrate(args) => {
             let settings = Settings::load(args.settings, config)?;
             let store = open_store(&settings).await?;
@@ -142,8 +155,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied ({})", store.engine().name());
             Ok(())
         }
-        Command::Bench { which: BenchCommand::Ingest(options) } => crate::bench::ingest(options).await,
-        Command::Org { action: OrgCommand::Create { name, settings } } => {
+        Command::Bench {
+            which: BenchCommand::Ingest(options),
+        } => crate::bench::ingest(options).await,
+        Command::Org {
+            action: OrgCommand::Create { name, settings },
+        } => {
             let store = open_store(&Settings::load(settings, config)?).await?;
             let mut tx = store.begin().await?;
             let id = tx.upsert_organization(&name, now_micros()).await?;
@@ -152,18 +169,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::App { action: AppCommand::Create { org, name, domain, settings } } => {
+        Command::App {
+            action:
+                AppCommand::Create {
+                    org,
+                    name,
+                    domain,
+                    settings,
+                },
+        } => {
             let store = open_store(&Settings::load(settings, config)?).await?;
             let app = create_app(&store, &org, &name, domain).await?;
             store.close().await;
             println!("{}", app.api_key);
             Ok(())
         }
-        Command::User { action: UserCommand::Create { org, email, settings } } => {
+        Command::User {
+            action:
+                UserCommand::Create {
+                    org,
+                    email,
+                    settings,
+                },
+        } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
+            anyhow::ensure!(
+                password.chars().count() >= 10,
+                "the password must have at least 10 characters"
+            );
             let store = open_store(&Settings::load(settings, config)?).await?;
             let mut tx = store.begin().await?;
             let organization_id = tx.upsert_organization(&org, now_micros()).await?;
@@ -188,7 +223,12 @@ pub fn generate_api_key() -> String {
     Uuid::new_v4().simple().to_string()
 }
 
-pub async fn create_app(store: &SharedStore, org: &str, name: &str, domain: Option<String>) -> anyhow::Result<AppRecord> {
+pub async fn create_app(
+    store: &SharedStore,
+    org: &str,
+    name: &str,
+    domain: Option<String>,
+) -> anyhow::Result<AppRecord> {
     let now = now_micros();
     let mut tx = store.begin().await?;
     let organization_id = tx.upsert_organization(org, now).await?;
@@ -224,7 +264,12 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     let existing = store.table_counts().await?;
     let apps = if existing.conferences == 0 {
         let started = Instant::now();
-        let options = crate::demo::SeedOptions { scale, now: now_micros(), rng_seed: 42, conferences_override: None };
+        let options = crate::demo::SeedOptions {
+            scale,
+            now: now_micros(),
+            rng_seed: 42,
+            conferences_override: None,
+        };
         let report = crate::demo::seed_demo(store.as_ref(), &options, true).await?;
         eprintln!(
             "seeded {} conferences ({} rows) on {} in {:.1} s",
@@ -235,7 +280,10 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
         );
         report.apps
     } else {
-        eprintln!("the store already holds {} conferences; not seeding again", existing.conferences);
+        eprintln!(
+            "the store already holds {} conferences; not seeding again",
+            existing.conferences
+        );
         Vec::new()
     };
     if seed_only {
@@ -244,7 +292,11 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     }
     let application = Application::build_with_store(settings.clone(), store).await?;
     let base = format!("http://{}", application.address());
-    let token = settings.admin_token.as_ref().map(Secret::expose).unwrap_or_default();
+    let token = settings
+        .admin_token
+        .as_ref()
+        .map(Secret::expose)
+        .unwrap_or_default();
     eprintln!("\ncallvitals demo is serving on {base}");
     for (name, api_key, id) in &apps {
         eprintln!("  app {name:<8} id {id}  api key {api_key}");
@@ -252,7 +304,9 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     eprintln!("\nopen {base}/ , or read the data with the admin token:");
     eprintln!("  curl -H 'Authorization: Bearer {token}' {base}/v1/apps");
     if let Some((_, _, prod)) = apps.iter().find(|(name, _, _)| name == "prod") {
-        eprintln!("  curl -H 'Authorization: Bearer {token}' '{base}/v1/conferences?appId={prod}&limit=20'");
+        eprintln!(
+            "  curl -H 'Authorization: Bearer {token}' '{base}/v1/conferences?appId={prod}&limit=20'"
+        );
     }
     eprintln!("\nstop with Ctrl-C");
     application.run_until_stopped(shutdown_signal()).await

@@ -126,10 +126,12 @@ impl Settings {
     pub fn load(cli: SettingsLayer, file: Option<&Path>) -> anyhow::Result<Settings> {
         let from_file = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|error| anyhow::anyhow!("cannot read config file {}: {error}", path.display()))?;
-                toml::from_str::<SettingsLayer>(&text)
-                    .map_err(|error| anyhow::anyhow!("invalid config file {}: {error}", path.display()))?
+                let text = std::fs::read_to_string(path).map_err(|error| {
+                    anyhow::anyhow!("cannot read config file {}: {error}", path.display())
+                })?;
+                toml::from_str::<SettingsLayer>(&text).map_err(|error| {
+                    anyhow::anyhow!("invalid config file {}: {error}", path.display())
+                })?
             }
             None => SettingsLayer::default(),
         };
@@ -138,7 +140,9 @@ impl Settings {
 
     pub fn from_layer(layer: SettingsLayer) -> Settings {
         Settings {
-            bind: layer.bind.unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid default")),
+            bind: layer
+                .bind
+                .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid default")),
             data_dir: layer.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             database_url: layer.database_url,
             redis_url: layer.redis_url,
@@ -173,8 +177,12 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let file: SettingsLayer = toml::from_str("bind = \"0.0.0.0:9000\"\nrate_limit_per_minute = 10\n").unwrap();
-        let cli = SettingsLayer { rate_limit_per_minute: Some(20), ..Default::default() };
+        let file: SettingsLayer =
+            toml::from_str("bind = \"0.0.0.0:9000\"\nrate_limit_per_minute = 10\n").unwrap();
+        let cli = SettingsLayer {
+            rate_limit_per_minute: Some(20),
+            ..Default::default()
+        };
         let settings = Settings::from_layer(cli.over(file));
         assert_eq!(settings.bind.port(), 9000);
         assert_eq!(settings.rate_limit_per_minute, 20);

@@ -78,9 +78,10 @@ impl ErrorCode {
 
     pub fn status(self) -> StatusCode {
         match self {
-            Self::ExpiredToken | Self::InvalidToken | Self::MissingToken | Self::NotAuthenticated => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::ExpiredToken
+            | Self::InvalidToken
+            | Self::MissingToken
+            | Self::NotAuthenticated => StatusCode::UNAUTHORIZED,
             Self::DomainNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -105,7 +106,9 @@ impl ErrorCode {
             Self::AppNotRecording => "The requested app is not recording.",
             Self::ConferenceNotFound => "The requested conference does not exist.",
             Self::ParticipantNotFound => "The requested participant does not exist.",
-            Self::ParticipantEqualPeer => "The participant and peer can't be the same for an event.",
+            Self::ParticipantEqualPeer => {
+                "The participant and peer can't be the same for an event."
+            }
             Self::ConnectionNotFound => "The requested connection does not exist.",
             Self::ConnectionEnded => {
                 "This connection has ended and we are no longer listening for events."

@@ -33,7 +33,9 @@ impl Default for HttpClient {
     fn default() -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build(connector);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(64)
+            .build(connector);
         HttpClient { client }
     }
 }
@@ -50,15 +52,32 @@ impl HttpClient {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = self.client.request(request.body(Full::new(body.into()))?).await?;
+        let response = self
+            .client
+            .request(request.body(Full::new(body.into()))?)
+            .await?;
         let (parts, body) = response.into_parts();
         let body = body.collect().await?.to_bytes();
-        Ok(HttpResponse { status: parts.status, headers: parts.headers, body })
+        Ok(HttpResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
     }
 
     /// POSTs a body as the SDK does: `text/plain`, no preflight needed.
-    pub async fn post_text(&self, url: &str, body: impl Into<Bytes>) -> anyhow::Result<HttpResponse> {
-        self.send(Method::POST, url, &[("content-type", "text/plain;charset=UTF-8")], body).await
+    pub async fn post_text(
+        &self,
+        url: &str,
+        body: impl Into<Bytes>,
+    ) -> anyhow::Result<HttpResponse> {
+        self.send(
+            Method::POST,
+            url,
+            &[("content-type", "text/plain;charset=UTF-8")],
+            body,
+        )
+        .await
     }
 
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> anyhow::Result<HttpResponse> {

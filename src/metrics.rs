@@ -11,7 +11,9 @@ use std::time::Duration;
 use crate::ingest::WriterMetrics;
 
 /// Latency bucket bounds in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 #[derive(Default)]
 struct RouteStats {
@@ -34,12 +36,20 @@ impl HttpMetrics {
             let found = self.routes.read().expect("lock").get(&key).cloned();
             match found {
                 Some(stats) => stats,
-                None => self.routes.write().expect("lock").entry(key).or_default().clone(),
+                None => self
+                    .routes
+                    .write()
+                    .expect("lock")
+                    .entry(key)
+                    .or_default()
+                    .clone(),
             }
         };
         let seconds = elapsed.as_secs_f64();
         stats.count.fetch_add(1, Ordering::Relaxed);
-        stats.micros_sum.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        stats
+            .micros_sum
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
         if let Some(index) = BUCKETS.iter().position(|bound| seconds <= *bound) {
             stats.buckets[index].fetch_add(1, Ordering::Relaxed);
         }
@@ -69,24 +79,69 @@ impl HttpMetrics {
             let mut cumulative = 0;
             for (bound, bucket) in BUCKETS.iter().zip(&stats.buckets) {
                 cumulative += bucket.load(Ordering::Relaxed);
-                let _ = writeln!(out, "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+                let _ = writeln!(
+                    out,
+                    "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
+                );
             }
             let count = stats.count.load(Ordering::Relaxed);
-            let _ = writeln!(out, "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}");
+            let _ = writeln!(
+                out,
+                "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
+            );
             let sum = stats.micros_sum.load(Ordering::Relaxed) as f64 / 1e6;
-            let _ = writeln!(out, "callvitals_http_request_duration_seconds_sum{{{labels}}} {sum}");
-            let _ = writeln!(out, "callvitals_http_request_duration_seconds_count{{{labels}}} {count}");
+            let _ = writeln!(
+                out,
+                "callvitals_http_request_duration_seconds_sum{{{labels}}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "callvitals_http_request_duration_seconds_count{{{labels}}} {count}"
+            );
         }
         let gauges = [
-            ("callvitals_ingest_queue_depth", "gauge", "Commands waiting for the ingest writer.", writer.queued.load(Ordering::Relaxed)),
-            ("callvitals_ingest_batches_total", "counter", "Transactions committed by the ingest writer.", writer.batches.load(Ordering::Relaxed)),
-            ("callvitals_ingest_commands_total", "counter", "Commands applied by the ingest writer.", writer.commands.load(Ordering::Relaxed)),
-            ("callvitals_ingest_failed_batches_total", "counter", "Batches that failed and were re-run command by command.", writer.failed_batches.load(Ordering::Relaxed)),
-            ("callvitals_ingest_batch_micros_total", "counter", "Time spent in ingest transactions, in microseconds.", writer.commit_micros_total.load(Ordering::Relaxed)),
-            ("callvitals_ingest_queue_wait_micros_total", "counter", "Time commands waited in the queue, in microseconds.", writer.queue_wait_micros_total.load(Ordering::Relaxed)),
+            (
+                "callvitals_ingest_queue_depth",
+                "gauge",
+                "Commands waiting for the ingest writer.",
+                writer.queued.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_batches_total",
+                "counter",
+                "Transactions committed by the ingest writer.",
+                writer.batches.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_commands_total",
+                "counter",
+                "Commands applied by the ingest writer.",
+                writer.commands.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_failed_batches_total",
+                "counter",
+                "Batches that failed and were re-run command by command.",
+                writer.failed_batches.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_batch_micros_total",
+                "counter",
+                "Time spent in ingest transactions, in microseconds.",
+                writer.commit_micros_total.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_queue_wait_micros_total",
+                "counter",
+                "Time commands waited in the queue, in microseconds.",
+                writer.queue_wait_micros_total.load(Ordering::Relaxed),
+            ),
         ];
         for (name, kind, help, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
         }
         out
     }

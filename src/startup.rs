@@ -33,11 +33,19 @@ fn random_secret() -> String {
 pub async fn token_keys(store: &dyn Store, settings: &Settings) -> anyhow::Result<TokenKeys> {
     let init = match &settings.init_token_secret {
         Some(secret) => secret.expose().to_owned(),
-        None => store.shared_secret("init_token_secret", &random_secret()).await?,
+        None => {
+            store
+                .shared_secret("init_token_secret", &random_secret())
+                .await?
+        }
     };
     let session = match &settings.session_token_secret {
         Some(secret) => secret.expose().to_owned(),
-        None => store.shared_secret("session_token_secret", &random_secret()).await?,
+        None => {
+            store
+                .shared_secret("session_token_secret", &random_secret())
+                .await?
+        }
     };
     Ok(TokenKeys::new(&init, &session))
 }
@@ -48,7 +56,10 @@ impl Application {
         Self::build_with_store(settings, store).await
     }
 
-    pub async fn build_with_store(settings: Settings, store: SharedStore) -> anyhow::Result<Application> {
+    pub async fn build_with_store(
+        settings: Settings,
+        store: SharedStore,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(settings.bind).await?;
         let keys = token_keys(store.as_ref(), &settings).await?;
         let identities = Arc::new(IdentityCache::default());
@@ -62,11 +73,17 @@ impl Application {
             metrics: HttpMetrics::default(),
             settings: Arc::new(settings),
         });
-        Ok(Application { listener, state, writer_task })
+        Ok(Application {
+            listener,
+            state,
+            writer_task,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn store(&self) -> SharedStore {
@@ -75,8 +92,15 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests, commits
     /// everything the writer accepted, and closes the store.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, state, writer_task } = self;
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            writer_task,
+        } = self;
         let sweeper = tokio::spawn(crate::sweeper::run(
             state.store.clone(),
             state.writer.clone(),
@@ -86,7 +110,9 @@ impl Application {
         let store = state.store.clone();
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(address = %listener.local_addr()?, engine = store.engine().name(), "callvitals listening");
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
 
         // The router (and with it the last Writer handle) is gone once serve returns;
         // stopping the sweeper drops the other, so the writer drains and exits.

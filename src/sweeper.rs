@@ -11,11 +11,20 @@ use crate::store::SharedStore;
 const SWEEP_LIMIT: i64 = 500;
 
 /// One sweep. Returns how many candidate conferences were examined.
-pub async fn sweep_once(store: &SharedStore, writer: &Writer, stale_after: Duration) -> anyhow::Result<usize> {
+pub async fn sweep_once(
+    store: &SharedStore,
+    writer: &Writer,
+    stale_after: Duration,
+) -> anyhow::Result<usize> {
     let cutoff = now_micros() - stale_after.as_micros() as i64;
     let candidates = store.stale_conferences(cutoff, SWEEP_LIMIT).await?;
     for conference_id in &candidates {
-        writer.submit(Command::SweepStale { conference_id: *conference_id, cutoff }).await?;
+        writer
+            .submit(Command::SweepStale {
+                conference_id: *conference_id,
+                cutoff,
+            })
+            .await?;
     }
     if !candidates.is_empty() {
         tracing::info!(conferences = candidates.len(), "swept stale conferences");

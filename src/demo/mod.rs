@@ -2,4 +2,4 @@
 
 pub mod seed;
 
-pub use seed::{seed_demo, SeedOptions, SeedReport};
+pub use seed::{SeedOptions, SeedReport, seed_demo};

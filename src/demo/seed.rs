@@ -13,15 +13,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, RngCore, SeedableRng};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::domain::emos::{self, EmosInput};
 use crate::domain::issue::{IssueCode, Severity};
-use crate::domain::time::{format_pm, now_micros, MICROS_PER_SECOND};
+use crate::domain::time::{MICROS_PER_SECOND, format_pm, now_micros};
 use crate::store::{
-    AppRecord, ConferenceRow, ConnectionRow, EventRow, IssueRow, ParticipantRow, SeedBatch, SessionRow,
-    StatsSampleRow, Store, TrackRow, TrackSampleRow,
+    AppRecord, ConferenceRow, ConnectionRow, EventRow, IssueRow, ParticipantRow, SeedBatch,
+    SessionRow, StatsSampleRow, Store, TrackRow, TrackSampleRow,
 };
 
 // ---------------------------------------------------------------------------------
@@ -41,7 +41,12 @@ pub struct SeedOptions {
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { scale: 1, now: now_micros(), rng_seed: 0x5eed_ca11, conferences_override: None }
+        SeedOptions {
+            scale: 1,
+            now: now_micros(),
+            rng_seed: 0x5eed_ca11,
+            conferences_override: None,
+        }
     }
 }
 
@@ -58,7 +63,11 @@ pub struct SeedReport {
 /// Creates the demo organization and apps and fills them with generated history.
 /// Meant for a fresh store: the app names are unique per organization, so seeding
 /// the same store twice fails on the first app insert.
-pub async fn seed_demo(store: &dyn Store, options: &SeedOptions, progress: bool) -> anyhow::Result<SeedReport> {
+pub async fn seed_demo(
+    store: &dyn Store,
+    options: &SeedOptions,
+    progress: bool,
+) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
     // The apps predate the history they contain.
     let created_at = options.now - HISTORY - 7 * DAY;
@@ -76,9 +85,12 @@ pub async fn seed_demo(store: &dyn Store, options: &SeedOptions, progress: bool)
             recording: true,
             created_at,
         };
-        tx.insert_app(&app)
-            .await
-            .with_context(|| format!("creating demo app {:?} (is the store already seeded?)", spec.name))?;
+        tx.insert_app(&app).await.with_context(|| {
+            format!(
+                "creating demo app {:?} (is the store already seeded?)",
+                spec.name
+            )
+        })?;
         apps.push((app.name, app.api_key, app.id));
     }
     tx.commit().await?;
@@ -104,9 +116,22 @@ pub async fn seed_demo(store: &dyn Store, options: &SeedOptions, progress: bool)
     }
 
     let elapsed = started.elapsed();
-    bar.finish_with_message(format!("done: {rows} rows in {:.1}s,", elapsed.as_secs_f64()));
-    tracing::info!(conferences, rows, elapsed_ms = elapsed.as_millis() as u64, "demo data seeded");
-    Ok(SeedReport { apps, conferences, rows, elapsed })
+    bar.finish_with_message(format!(
+        "done: {rows} rows in {:.1}s,",
+        elapsed.as_secs_f64()
+    ));
+    tracing::info!(
+        conferences,
+        rows,
+        elapsed_ms = elapsed.as_millis() as u64,
+        "demo data seeded"
+    );
+    Ok(SeedReport {
+        apps,
+        conferences,
+        rows,
+        elapsed,
+    })
 }
 
 fn progress_bar(visible: bool, conferences: u64) -> ProgressBar {
@@ -163,9 +188,18 @@ struct AppSpec {
 
 const PROD: &str = "prod";
 const APP_SPECS: [AppSpec; 3] = [
-    AppSpec { name: "dev", conferences: 300 },
-    AppSpec { name: "staging", conferences: 1_500 },
-    AppSpec { name: PROD, conferences: 42_000 },
+    AppSpec {
+        name: "dev",
+        conferences: 300,
+    },
+    AppSpec {
+        name: "staging",
+        conferences: 1_500,
+    },
+    AppSpec {
+        name: PROD,
+        conferences: 42_000,
+    },
 ];
 
 impl SeedOptions {
@@ -228,7 +262,10 @@ const GET_USER_MEDIA_ERRORS: &[((&str, &str), u32)] = &[
     (("NotAllowedError", "Permission denied"), 55),
     (("NotFoundError", "Requested device not found"), 20),
     (("NotReadableError", "Could not start video source"), 18),
-    (("OverconstrainedError", "Constraints could not be satisfied"), 7),
+    (
+        ("OverconstrainedError", "Constraints could not be satisfied"),
+        7,
+    ),
 ];
 
 const SESSION_METADATA: &[(Option<&str>, u32)] = &[
@@ -236,7 +273,10 @@ const SESSION_METADATA: &[(Option<&str>, u32)] = &[
     (Some(r#"{"plan":"pro","role":"host"}"#), 15),
     (Some(r#"{"plan":"pro","role":"guest"}"#), 15),
     (Some(r#"{"plan":"free","role":"guest"}"#), 15),
-    (Some(r#"{"plan":"enterprise","role":"host","region":"eu"}"#), 10),
+    (
+        Some(r#"{"plan":"enterprise","role":"host","region":"eu"}"#),
+        10,
+    ),
 ];
 
 /// The SDK mostly runs without a named WebRTC wrapper.
@@ -259,7 +299,12 @@ struct Browser {
 const CHROME: Browser = Browser {
     name: "Chrome",
     engine: "Blink",
-    versions: &[("122.0.0.0", 10), ("123.0.0.0", 20), ("124.0.0.0", 40), ("125.0.0.0", 30)],
+    versions: &[
+        ("122.0.0.0", 10),
+        ("123.0.0.0", 20),
+        ("124.0.0.0", 40),
+        ("125.0.0.0", 30),
+    ],
     user_agent: "Mozilla/5.0 ({os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v} Safari/537.36",
 };
 const SAFARI: Browser = Browser {
@@ -382,8 +427,20 @@ struct City {
     longitude: f64,
 }
 
-const fn city(country: &'static str, region: &'static str, name: &'static str, latitude: f64, longitude: f64) -> City {
-    City { country, region, name, latitude, longitude }
+const fn city(
+    country: &'static str,
+    region: &'static str,
+    name: &'static str,
+    latitude: f64,
+    longitude: f64,
+) -> City {
+    City {
+        country,
+        region,
+        name,
+        latitude,
+        longitude,
+    }
 }
 
 const CITIES: &[(City, u32)] = &[
@@ -415,8 +472,9 @@ const CITIES: &[(City, u32)] = &[
 ];
 
 const FIRST_NAMES: &[&str] = &[
-    "Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kavya", "Liam", "Maya",
-    "Noah", "Olga", "Priya", "Quentin", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yara", "Zoe",
+    "Ana", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kavya",
+    "Liam", "Maya", "Noah", "Olga", "Priya", "Quentin", "Rosa", "Sam", "Tariq", "Uma", "Victor",
+    "Wen", "Yara", "Zoe",
 ];
 const LAST_INITIALS: &[u8] = b"ABCDEFGHIJKLMNOPRSTVW";
 
@@ -432,7 +490,11 @@ enum Quality {
     VeryLow,
 }
 
-const QUALITIES: &[(Quality, u32)] = &[(Quality::Good, 950), (Quality::Low, 40), (Quality::VeryLow, 10)];
+const QUALITIES: &[(Quality, u32)] = &[
+    (Quality::Good, 950),
+    (Quality::Low, 40),
+    (Quality::VeryLow, 10),
+];
 
 /// Network conditions behind a quality; the loss and delay are chosen so that the
 /// eMOS of `domain::emos` lands above 4, in [3, 4) and below 3 respectively.
@@ -520,7 +582,9 @@ impl SeedableRng for DemoRng {
     type Seed = [u8; 8];
 
     fn from_seed(seed: Self::Seed) -> Self {
-        DemoRng { state: u64::from_le_bytes(seed) }
+        DemoRng {
+            state: u64::from_le_bytes(seed),
+        }
     }
 
     fn seed_from_u64(state: u64) -> Self {
@@ -606,7 +670,13 @@ fn app_version(rng: &mut DemoRng, at: i64, now: i64) -> &'static str {
 }
 
 fn hex_id(rng: &mut DemoRng) -> String {
-    format!("{:016x}{:016x}{:016x}{:016x}", rng.r#gen::<u64>(), rng.r#gen::<u64>(), rng.r#gen::<u64>(), rng.r#gen::<u64>())
+    format!(
+        "{:016x}{:016x}{:016x}{:016x}",
+        rng.r#gen::<u64>(),
+        rng.r#gen::<u64>(),
+        rng.r#gen::<u64>(),
+        rng.r#gen::<u64>()
+    )
 }
 
 fn whole_seconds(from: i64, to: i64) -> i64 {
@@ -673,7 +743,10 @@ impl Participant {
 
 /// A UAParser result as the SDK sends it.
 fn platform_json(browser: &Browser, version: &str, os: &Os, os_version: Option<&str>) -> String {
-    let user_agent = browser.user_agent.replace("{os}", os.user_agent).replace("{v}", version);
+    let user_agent = browser
+        .user_agent
+        .replace("{os}", os.user_agent)
+        .replace("{v}", version);
     let major = version.split('.').next().unwrap_or(version);
     let mut os_json = Map::new();
     os_json.insert("name".into(), os.name.into());
@@ -735,7 +808,12 @@ fn plan_conferences(rng: &mut DemoRng, count: u32, now: i64, detailed_recent: us
     let mut plans = Vec::with_capacity(count as usize);
     for _ in 0..ongoing {
         let length = call_length(rng).clamp(30 * SECOND, HOUR);
-        plans.push(Plan { created_at: now - length, length, ongoing: true, detailed: true });
+        plans.push(Plan {
+            created_at: now - length,
+            length,
+            ongoing: true,
+            detailed: true,
+        });
     }
     let latest_end = now - MINUTE;
     for _ in ongoing..count {
@@ -746,10 +824,20 @@ fn plan_conferences(rng: &mut DemoRng, count: u32, now: i64, detailed_recent: us
                 break at;
             }
         };
-        plans.push(Plan { created_at, length, ongoing: false, detailed: false });
+        plans.push(Plan {
+            created_at,
+            length,
+            ongoing: false,
+            detailed: false,
+        });
     }
     plans.sort_by_key(|plan| plan.created_at);
-    for plan in plans.iter_mut().rev().filter(|plan| !plan.ongoing).take(detailed_recent) {
+    for plan in plans
+        .iter_mut()
+        .rev()
+        .filter(|plan| !plan.ongoing)
+        .take(detailed_recent)
+    {
         plan.detailed = true;
     }
     plans
@@ -806,14 +894,31 @@ impl Generator {
             .zip(app_ids)
             .map(|(spec, &id)| {
                 let count = options.conference_count(spec);
-                let detailed_recent = if spec.name == PROD { DETAILED_RECENT_CONFERENCES } else { 0 };
+                let detailed_recent = if spec.name == PROD {
+                    DETAILED_RECENT_CONFERENCES
+                } else {
+                    0
+                };
                 let plans = plan_conferences(&mut rng, count, options.now, detailed_recent);
                 let pool = ((count / CONFERENCES_PER_PARTICIPANT) as usize).max(MIN_POOL);
-                let participants = (0..pool).map(|index| Participant::generate(&mut rng, index)).collect();
-                AppState { id, name: spec.name, plans, next_plan: 0, participants }
+                let participants = (0..pool)
+                    .map(|index| Participant::generate(&mut rng, index))
+                    .collect();
+                AppState {
+                    id,
+                    name: spec.name,
+                    plans,
+                    next_plan: 0,
+                    participants,
+                }
             })
             .collect();
-        Generator { rng, now: options.now, apps, current_app: 0 }
+        Generator {
+            rng,
+            now: options.now,
+            apps,
+            current_app: 0,
+        }
     }
 
     fn total_conferences(&self) -> u64 {
@@ -828,13 +933,20 @@ impl Generator {
             }
             let mut batch = SeedBatch::default();
             let mut conferences = 0;
-            while app.next_plan < app.plans.len() && conferences < CHUNK_CONFERENCES && batch.row_count() < CHUNK_ROWS {
+            while app.next_plan < app.plans.len()
+                && conferences < CHUNK_CONFERENCES
+                && batch.row_count() < CHUNK_ROWS
+            {
                 let plan = app.plans[app.next_plan];
                 app.next_plan += 1;
                 generate_conference(&mut self.rng, app, &plan, self.now, &mut batch);
                 conferences += 1;
             }
-            return Some(Chunk { app: app.name, conferences, batch });
+            return Some(Chunk {
+                app: app.name,
+                conferences,
+                batch,
+            });
         }
         None
     }
@@ -865,15 +977,27 @@ fn member_spans(rng: &mut DemoRng, plan: &Plan, size: usize) -> Vec<Vec<Span>> {
         let ready = start + preload(rng);
         let wait = rng.gen_range(30 * SECOND..300 * SECOND).min(length);
         let left = (!plan.ongoing).then_some(start + wait.max(ready - start + SECOND));
-        return vec![vec![Span { created_at: start, ready, left }]];
+        return vec![vec![Span {
+            created_at: start,
+            ready,
+            left,
+        }]];
     }
     let last_to_leave = rng.gen_range(0..size);
     (0..size)
         .map(|member| {
-            let joined = if member == 0 { start } else { start + (exponential(rng, 25.0 * SECOND as f64) as i64).min(length / 4) };
+            let joined = if member == 0 {
+                start
+            } else {
+                start + (exponential(rng, 25.0 * SECOND as f64) as i64).min(length / 4)
+            };
             let ready = joined + preload(rng);
             let left = (!plan.ongoing).then(|| {
-                let early = if member == last_to_leave { 0 } else { (exponential(rng, 10.0 * SECOND as f64) as i64).min(length / 4) };
+                let early = if member == last_to_leave {
+                    0
+                } else {
+                    (exponential(rng, 10.0 * SECOND as f64) as i64).min(length / 4)
+                };
                 start + length - early
             });
             // ~3% drop out and rejoin mid-call with a new session (long enough calls only).
@@ -881,11 +1005,23 @@ fn member_spans(rng: &mut DemoRng, plan: &Plan, size: usize) -> Vec<Vec<Span>> {
                 let dropped = between(rng, start, length, 0.3..0.55);
                 let rejoined = dropped + rng.gen_range(3 * SECOND..20 * SECOND);
                 vec![
-                    Span { created_at: joined, ready, left: Some(dropped) },
-                    Span { created_at: rejoined, ready: rejoined + preload(rng), left },
+                    Span {
+                        created_at: joined,
+                        ready,
+                        left: Some(dropped),
+                    },
+                    Span {
+                        created_at: rejoined,
+                        ready: rejoined + preload(rng),
+                        left,
+                    },
                 ]
             } else {
-                vec![Span { created_at: joined, ready, left }]
+                vec![Span {
+                    created_at: joined,
+                    ready,
+                    left,
+                }]
             }
         })
         .collect()
@@ -911,7 +1047,16 @@ struct Actor {
 
 impl ConferenceScope {
     #[allow(clippy::too_many_arguments)]
-    fn event(&self, rng: &mut DemoRng, batch: &mut SeedBatch, actor: Actor, category: &str, event_type: &str, data: Option<String>, at: i64) {
+    fn event(
+        &self,
+        rng: &mut DemoRng,
+        batch: &mut SeedBatch,
+        actor: Actor,
+        category: &str,
+        event_type: &str,
+        data: Option<String>,
+        at: i64,
+    ) {
         batch.events.push(EventRow {
             id: new_id(rng),
             app_id: self.app_id,
@@ -929,11 +1074,35 @@ impl ConferenceScope {
     }
 
     /// An `onconnectionstatechange` (or ICE) event whose data is the new state as a JSON string.
-    fn state_event(&self, rng: &mut DemoRng, batch: &mut SeedBatch, actor: Actor, event_type: &str, state: &str, at: i64) {
-        self.event(rng, batch, actor, "connection", event_type, Some(format!("\"{state}\"")), at);
+    fn state_event(
+        &self,
+        rng: &mut DemoRng,
+        batch: &mut SeedBatch,
+        actor: Actor,
+        event_type: &str,
+        state: &str,
+        at: i64,
+    ) {
+        self.event(
+            rng,
+            batch,
+            actor,
+            "connection",
+            event_type,
+            Some(format!("\"{state}\"")),
+            at,
+        );
     }
 
-    fn issue(&mut self, rng: &mut DemoRng, batch: &mut SeedBatch, actor: Actor, code: IssueCode, data: Option<String>, at: i64) {
+    fn issue(
+        &mut self,
+        rng: &mut DemoRng,
+        batch: &mut SeedBatch,
+        actor: Actor,
+        code: IssueCode,
+        data: Option<String>,
+        at: i64,
+    ) {
         let severity = code.severity();
         match severity {
             Severity::Error => self.errors += 1,
@@ -1016,7 +1185,11 @@ fn connection_outcomes(rng: &mut DemoRng, connections: usize) -> Vec<Outcome> {
     }
     let mut outcomes = vec![Outcome::Clean; connections];
     // Applied mildest first so a rarer, worse outcome wins a shared connection.
-    for (outcome, rate) in [(Outcome::Disconnected, 0.06), (Outcome::Failed, 0.015), (Outcome::IceFailed, 0.01)] {
+    for (outcome, rate) in [
+        (Outcome::Disconnected, 0.06),
+        (Outcome::Failed, 0.015),
+        (Outcome::IceFailed, 0.01),
+    ] {
         if rng.gen_bool(rate) {
             outcomes[rng.gen_range(0..connections)] = outcome;
         }
@@ -1024,8 +1197,19 @@ fn connection_outcomes(rng: &mut DemoRng, connections: usize) -> Vec<Outcome> {
     outcomes
 }
 
-fn generate_conference(rng: &mut DemoRng, app: &mut AppState, plan: &Plan, now: i64, batch: &mut SeedBatch) {
-    let mut scope = ConferenceScope { app_id: app.id, conference_id: new_id(rng), errors: 0, warnings: 0 };
+fn generate_conference(
+    rng: &mut DemoRng,
+    app: &mut AppState,
+    plan: &Plan,
+    now: i64,
+    batch: &mut SeedBatch,
+) {
+    let mut scope = ConferenceScope {
+        app_id: app.id,
+        conference_id: new_id(rng),
+        errors: 0,
+        warnings: 0,
+    };
     let size = *pick(rng, CONFERENCE_SIZES);
     let members = app.draw_members(rng, size);
     let spans = member_spans(rng, plan, size);
@@ -1045,28 +1229,55 @@ fn generate_conference(rng: &mut DemoRng, app: &mut AppState, plan: &Plan, now: 
                 created_at: joined,
             });
         }
-        batch.conference_participants.push((scope.conference_id, participant.id, joined));
+        batch
+            .conference_participants
+            .push((scope.conference_id, participant.id, joined));
     }
 
     let mut sessions = Vec::with_capacity(size + 1);
     for (slot, member_spans) in spans.iter().enumerate() {
         for (rejoin, span) in member_spans.iter().enumerate() {
-            sessions.push(open_session(rng, &mut scope, app, members[slot], slot, *span, rejoin > 0, now, batch));
+            sessions.push(open_session(
+                rng,
+                &mut scope,
+                app,
+                members[slot],
+                slot,
+                *span,
+                rejoin > 0,
+                now,
+                batch,
+            ));
         }
     }
 
     // Peers see each member from its first session's readiness (and tracks) until its
     // last session leaves.
-    let windows: Vec<(i64, Option<i64>)> =
-        spans.iter().map(|member_spans| (member_spans[0].ready, member_spans[member_spans.len() - 1].left)).collect();
-    let first_session_of: Vec<usize> =
-        (0..size).map(|slot| sessions.iter().position(|session| session.slot == slot).unwrap_or(0)).collect();
+    let windows: Vec<(i64, Option<i64>)> = spans
+        .iter()
+        .map(|member_spans| {
+            (
+                member_spans[0].ready,
+                member_spans[member_spans.len() - 1].left,
+            )
+        })
+        .collect();
+    let first_session_of: Vec<usize> = (0..size)
+        .map(|slot| {
+            sessions
+                .iter()
+                .position(|session| session.slot == slot)
+                .unwrap_or(0)
+        })
+        .collect();
 
     let mut first_connection: Option<i64> = None;
     let mut last_connection_end: Option<i64> = None;
     let mut connection_count = 0;
     for index in 0..sessions.len() {
-        let peers: Vec<usize> = (0..size).filter(|&slot| slot != sessions[index].slot).collect();
+        let peers: Vec<usize> = (0..size)
+            .filter(|&slot| slot != sessions[index].slot)
+            .collect();
         let outcomes = connection_outcomes(rng, peers.len());
         let mut session_call_start: Option<i64> = None;
         for (&peer_slot, &outcome) in peers.iter().zip(&outcomes) {
@@ -1080,12 +1291,25 @@ fn generate_conference(rng: &mut DemoRng, app: &mut AppState, plan: &Plan, now: 
                 sends_media: peer_session.outbound_tracks.is_some(),
             };
             let session = &mut sessions[index];
-            let connection = open_connection(rng, &mut scope, batch, session, &peer, outcome, plan.detailed, now);
+            let connection = open_connection(
+                rng,
+                &mut scope,
+                batch,
+                session,
+                &peer,
+                outcome,
+                plan.detailed,
+                now,
+            );
             session.had_connections = true;
             session.established |= connection.established;
             connection_count += 1;
-            first_connection = Some(first_connection.map_or(connection.start, |first| first.min(connection.start)));
-            session_call_start = Some(session_call_start.map_or(connection.start, |first| first.min(connection.start)));
+            first_connection = Some(
+                first_connection.map_or(connection.start, |first| first.min(connection.start)),
+            );
+            session_call_start = Some(
+                session_call_start.map_or(connection.start, |first| first.min(connection.start)),
+            );
             last_connection_end = last_connection_end.max(connection.end);
         }
         // A session's call_start is only kept while its connections are up.
@@ -1099,8 +1323,16 @@ fn generate_conference(rng: &mut DemoRng, app: &mut AppState, plan: &Plan, now: 
 
     let ongoing = plan.ongoing && first_connection.is_some();
     let end_time = if ongoing { None } else { last_connection_end };
-    let session_ends = sessions.iter().filter_map(|session| session.span.left).max().unwrap_or(plan.created_at);
-    let last_activity_at = if plan.ongoing { now - rng.gen_range(0..5 * SECOND) } else { session_ends };
+    let session_ends = sessions
+        .iter()
+        .filter_map(|session| session.span.left)
+        .max()
+        .unwrap_or(plan.created_at);
+    let last_activity_at = if plan.ongoing {
+        now - rng.gen_range(0..5 * SECOND)
+    } else {
+        session_ends
+    };
     batch.conferences.push(ConferenceRow {
         id: scope.conference_id,
         app_id: app.id,
@@ -1140,7 +1372,12 @@ fn open_session(
 ) -> SessionState {
     let participant = &app.participants[pool_index];
     let id = new_id(rng);
-    let actor = Actor { session: id, participant: participant.id, peer: None, connection: None };
+    let actor = Actor {
+        session: id,
+        participant: participant.id,
+        peer: None,
+        connection: None,
+    };
     let row_index = batch.sessions.len();
     batch.sessions.push(SessionRow {
         id,
@@ -1150,7 +1387,9 @@ fn open_session(
         created_at: span.created_at,
         end_time: span.left,
         call_start: None,
-        duration_s: span.left.map_or(0, |left| whole_seconds(span.created_at, left)),
+        duration_s: span
+            .left
+            .map_or(0, |left| whole_seconds(span.created_at, left)),
         platform: Some(participant.platform_json.clone()),
         devices: Some(participant.devices_json.clone()),
         constraints: Some(SUPPORTED_CONSTRAINTS.to_string()),
@@ -1168,29 +1407,75 @@ fn open_session(
         webrtc_sdk: pick(rng, WEBRTC_SDKS).map(str::to_string),
     });
     if rejoin {
-        scope.issue(rng, batch, actor, IssueCode::MultipleRejoins, None, span.created_at);
+        scope.issue(
+            rng,
+            batch,
+            actor,
+            IssueCode::MultipleRejoins,
+            None,
+            span.created_at,
+        );
     }
 
     // getUserMedia right after the page loads; ~2% fail, 40% of those for every device.
     let asked_at = span.created_at + rng.gen_range(100_000..900_000);
-    let media_error = rng.gen_bool(0.02).then(|| *pick(rng, GET_USER_MEDIA_ERRORS));
+    let media_error = rng
+        .gen_bool(0.02)
+        .then(|| *pick(rng, GET_USER_MEDIA_ERRORS));
     let no_media = media_error.is_some() && rng.gen_bool(0.4);
     let event_data = match media_error {
         None => format!(r#"{{"constraints":{GET_USER_MEDIA_CONSTRAINTS}}}"#),
         Some((name, message)) => {
-            format!(r#"{{"constraints":{GET_USER_MEDIA_CONSTRAINTS},"error":{{"name":"{name}","message":"{message}"}}}}"#)
+            format!(
+                r#"{{"constraints":{GET_USER_MEDIA_CONSTRAINTS},"error":{{"name":"{name}","message":"{message}"}}}}"#
+            )
         }
     };
-    scope.event(rng, batch, actor, "getUserMedia", "getUserMedia", Some(event_data), asked_at);
+    scope.event(
+        rng,
+        batch,
+        actor,
+        "getUserMedia",
+        "getUserMedia",
+        Some(event_data),
+        asked_at,
+    );
     if let Some((name, message)) = media_error {
         let data = format!(r#"{{"name":"{name}","message":"{message}"}}"#);
-        scope.issue(rng, batch, actor, IssueCode::GetUserMediaError, Some(data), asked_at);
+        scope.issue(
+            rng,
+            batch,
+            actor,
+            IssueCode::GetUserMediaError,
+            Some(data),
+            asked_at,
+        );
     }
 
     let track_ids = (new_id(rng).to_string(), new_id(rng).to_string());
     let outbound_tracks = (!no_media).then(|| {
-        let audio = push_track(rng, batch, id, None, "audio", "outbound", &track_ids.0, Some(participant.os.microphone), asked_at);
-        let video = push_track(rng, batch, id, None, "video", "outbound", &track_ids.1, Some(participant.os.camera), asked_at);
+        let audio = push_track(
+            rng,
+            batch,
+            id,
+            None,
+            "audio",
+            "outbound",
+            &track_ids.0,
+            Some(participant.os.microphone),
+            asked_at,
+        );
+        let video = push_track(
+            rng,
+            batch,
+            id,
+            None,
+            "video",
+            "outbound",
+            &track_ids.1,
+            Some(participant.os.camera),
+            asked_at,
+        );
         (audio, video)
     });
     SessionState {
@@ -1218,8 +1503,15 @@ fn close_session(
     plan: &Plan,
     conference_end: Option<i64>,
 ) {
-    let actor = Actor { session: session.id, participant: session.participant, peer: None, connection: None };
-    let Some(left) = session.span.left else { return };
+    let actor = Actor {
+        session: session.id,
+        participant: session.participant,
+        peer: None,
+        connection: None,
+    };
+    let Some(left) = session.span.left else {
+        return;
+    };
     scope.event(rng, batch, actor, "browser", "unload", None, left);
     if session.outbound_tracks.is_none() {
         scope.issue(rng, batch, actor, IssueCode::NoMediaAccess, None, left);
@@ -1235,9 +1527,20 @@ fn close_session(
         Quality::Low => (IssueCode::LowEmos, session.emos.low, 3.2..3.9),
         Quality::VeryLow => (IssueCode::VeryLowEmos, session.emos.very_low, 2.2..2.9),
     };
-    let average = if band.1 > 0 { band.0 / f64::from(band.1) } else { rng.gen_range(fallback) };
+    let average = if band.1 > 0 {
+        band.0 / f64::from(band.1)
+    } else {
+        rng.gen_range(fallback)
+    };
     let data = json!({ "average": round_to(average, 2) }).to_string();
-    scope.issue(rng, batch, actor, code, Some(data), conference_end.unwrap_or(left).max(left));
+    scope.issue(
+        rng,
+        batch,
+        actor,
+        code,
+        Some(data),
+        conference_end.unwrap_or(left).max(left),
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1261,7 +1564,12 @@ fn push_track(
         direction: direction.to_string(),
         track_id: track_id.to_string(),
         label: label.map(str::to_string),
-        info: if kind == "audio" { AUDIO_TRACK_INFO } else { VIDEO_TRACK_INFO }.to_string(),
+        info: if kind == "audio" {
+            AUDIO_TRACK_INFO
+        } else {
+            VIDEO_TRACK_INFO
+        }
+        .to_string(),
         created_at: at,
     });
     id
@@ -1298,7 +1606,12 @@ fn open_connection(
 ) -> ConnectionSummary {
     let id = new_id(rng);
     let participant = session.participant;
-    let actor = Actor { session: session.id, participant, peer: Some(peer.participant), connection: Some(id) };
+    let actor = Actor {
+        session: session.id,
+        participant,
+        peer: Some(peer.participant),
+        connection: Some(id),
+    };
     let start = session.span.ready.max(peer.window.0);
     let end = match (session.span.left, peer.window.1) {
         (Some(mine), Some(theirs)) => Some(mine.min(theirs)),
@@ -1308,8 +1621,23 @@ fn open_connection(
     let until = end.unwrap_or(now);
     let established = !matches!(outcome, Outcome::IceFailed | Outcome::Unreachable);
 
-    scope.event(rng, batch, actor, "connection", "addConnection", Some(format!(r#"{{"peerId":"{}"}}"#, peer.participant_id)), start);
-    scope.state_event(rng, batch, actor, "onconnectionstatechange", "connecting", start + 30_000);
+    scope.event(
+        rng,
+        batch,
+        actor,
+        "connection",
+        "addConnection",
+        Some(format!(r#"{{"peerId":"{}"}}"#, peer.participant_id)),
+        start,
+    );
+    scope.state_event(
+        rng,
+        batch,
+        actor,
+        "onconnectionstatechange",
+        "connecting",
+        start + 30_000,
+    );
 
     let candidate_type = established.then(|| *pick(rng, CANDIDATE_TYPES));
     let relayed = candidate_type == Some(RELAY);
@@ -1322,28 +1650,90 @@ fn open_connection(
     let negotiation_end;
     match (outcome, connected_at) {
         (Outcome::IceFailed | Outcome::Unreachable, _) => {
-            let failed_at = start + rng.gen_range(10 * SECOND..30 * SECOND).min((until - start) / 2);
+            let failed_at = start
+                + rng
+                    .gen_range(10 * SECOND..30 * SECOND)
+                    .min((until - start) / 2);
             if outcome == Outcome::IceFailed {
-                scope.state_event(rng, batch, actor, "oniceconnectionstatechange", "failed", failed_at);
+                scope.state_event(
+                    rng,
+                    batch,
+                    actor,
+                    "oniceconnectionstatechange",
+                    "failed",
+                    failed_at,
+                );
                 scope.issue(rng, batch, actor, IssueCode::IceFailed, None, failed_at);
             }
-            scope.state_event(rng, batch, actor, "onconnectionstatechange", "failed", failed_at);
+            scope.state_event(
+                rng,
+                batch,
+                actor,
+                "onconnectionstatechange",
+                "failed",
+                failed_at,
+            );
             failed = true;
             negotiation_end = failed_at;
         }
         (_, Some(connected)) => {
-            scope.state_event(rng, batch, actor, "onconnectionstatechange", "connected", connected);
+            scope.state_event(
+                rng,
+                batch,
+                actor,
+                "onconnectionstatechange",
+                "connected",
+                connected,
+            );
             negotiation_end = connected;
             if outcome == Outcome::Disconnected {
                 let lost_at = between(rng, connected, until - connected, 0.2..0.8);
-                let back_at = lost_at + rng.gen_range(2 * SECOND..10 * SECOND).min((until - lost_at) / 2);
-                scope.state_event(rng, batch, actor, "onconnectionstatechange", "disconnected", lost_at);
-                scope.issue(rng, batch, actor, IssueCode::ConnectionDisconnected, None, lost_at);
-                scope.state_event(rng, batch, actor, "onconnectionstatechange", "connected", back_at);
+                let back_at = lost_at
+                    + rng
+                        .gen_range(2 * SECOND..10 * SECOND)
+                        .min((until - lost_at) / 2);
+                scope.state_event(
+                    rng,
+                    batch,
+                    actor,
+                    "onconnectionstatechange",
+                    "disconnected",
+                    lost_at,
+                );
+                scope.issue(
+                    rng,
+                    batch,
+                    actor,
+                    IssueCode::ConnectionDisconnected,
+                    None,
+                    lost_at,
+                );
+                scope.state_event(
+                    rng,
+                    batch,
+                    actor,
+                    "onconnectionstatechange",
+                    "connected",
+                    back_at,
+                );
             } else if outcome == Outcome::Failed {
                 let failed_at = between(rng, connected, until - connected, 0.5..0.95);
-                scope.state_event(rng, batch, actor, "onconnectionstatechange", "failed", failed_at);
-                scope.issue(rng, batch, actor, IssueCode::ConnectionFailed, None, failed_at);
+                scope.state_event(
+                    rng,
+                    batch,
+                    actor,
+                    "onconnectionstatechange",
+                    "failed",
+                    failed_at,
+                );
+                scope.issue(
+                    rng,
+                    batch,
+                    actor,
+                    IssueCode::ConnectionFailed,
+                    None,
+                    failed_at,
+                );
                 failed = true;
             }
             // Flagged by the first stats report after connecting.
@@ -1395,8 +1785,28 @@ fn open_connection(
 
     if let (Some(connected), Some(candidate_type)) = (connected_at, candidate_type) {
         let inbound_tracks = peer.sends_media.then(|| {
-            let audio = push_track(rng, batch, session.id, Some(id), "audio", "inbound", &peer.track_ids.0, None, connected);
-            let video = push_track(rng, batch, session.id, Some(id), "video", "inbound", &peer.track_ids.1, None, connected);
+            let audio = push_track(
+                rng,
+                batch,
+                session.id,
+                Some(id),
+                "audio",
+                "inbound",
+                &peer.track_ids.0,
+                None,
+                connected,
+            );
+            let video = push_track(
+                rng,
+                batch,
+                session.id,
+                Some(id),
+                "video",
+                "inbound",
+                &peer.track_ids.1,
+                None,
+                connected,
+            );
             (audio, video)
         });
         if detailed {
@@ -1413,7 +1823,11 @@ fn open_connection(
             push_samples(rng, batch, &series, &mut session.emos);
         }
     }
-    ConnectionSummary { start, end, established }
+    ConnectionSummary {
+        start,
+        end,
+        established,
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -1454,7 +1868,12 @@ fn base_rtt_ms(rng: &mut DemoRng, candidate_type: &str) -> f64 {
 
 /// One stats sample every 10 s from connected to the end (or now), with four track
 /// samples each: audio and video, inbound and outbound.
-fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries, tally: &mut EmosTally) {
+fn push_samples(
+    rng: &mut DemoRng,
+    batch: &mut SeedBatch,
+    series: &SampleSeries,
+    tally: &mut EmosTally,
+) {
     let conditions = series.conditions;
     let base_rtt = base_rtt_ms(rng, series.candidate_type);
     let ssrcs: [i64; 4] = std::array::from_fn(|_| i64::from(rng.r#gen::<u32>()));
@@ -1465,7 +1884,10 @@ fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries,
 
     for index in 1..=samples {
         let at = series.from + index * STATS_INTERVAL;
-        let rtt = round_to(base_rtt * conditions.rtt_factor * rng.gen_range(0.8..1.25), 1);
+        let rtt = round_to(
+            base_rtt * conditions.rtt_factor * rng.gen_range(0.8..1.25),
+            1,
+        );
         let loss_percent = conditions.loss_percent * rng.gen_range(0.4..1.6);
         let jitter = round_to(conditions.jitter_ms * rng.gen_range(0.6..1.4), 1);
         let video_bitrate = conditions.video_bitrate * rng.gen_range(0.75..1.15);
@@ -1474,10 +1896,20 @@ fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries,
 
         if let Some((audio_track, video_track)) = series.inbound_tracks {
             let previous = (audio_in.packets, audio_in.lost);
-            receive(&mut audio_in, AUDIO_PACKETS_PER_INTERVAL, AUDIO_PACKET_BYTES as f64, loss_percent);
-            let audio_bitrate = ((audio_in.packets - previous.0) * AUDIO_PACKET_BYTES * 8) as f64 / interval_seconds;
+            receive(
+                &mut audio_in,
+                AUDIO_PACKETS_PER_INTERVAL,
+                AUDIO_PACKET_BYTES as f64,
+                loss_percent,
+            );
+            let audio_bitrate = ((audio_in.packets - previous.0) * AUDIO_PACKET_BYTES * 8) as f64
+                / interval_seconds;
             let score = emos::emos(EmosInput {
-                loss_percent: emos::interval_loss_percent(Some(previous), audio_in.packets, audio_in.lost),
+                loss_percent: emos::interval_loss_percent(
+                    Some(previous),
+                    audio_in.packets,
+                    audio_in.lost,
+                ),
                 bitrate: Some(audio_bitrate),
                 rtt_ms: rtt,
                 jitter_buffer_ms: conditions.jitter_buffer_ms,
@@ -1501,8 +1933,14 @@ fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries,
                 ..TrackSampleRow::default()
             });
 
-            let expected_video = (video_bitrate * interval_seconds / 8.0 / VIDEO_PACKET_BYTES) as i64;
-            receive(&mut video_in, expected_video, VIDEO_PACKET_BYTES, loss_percent);
+            let expected_video =
+                (video_bitrate * interval_seconds / 8.0 / VIDEO_PACKET_BYTES) as i64;
+            receive(
+                &mut video_in,
+                expected_video,
+                VIDEO_PACKET_BYTES,
+                loss_percent,
+            );
             batch.track_samples.push(TrackSampleRow {
                 connection_id: series.connection,
                 track_id: Some(video_track),
@@ -1523,7 +1961,11 @@ fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries,
         }
 
         if let Some((audio_track, video_track)) = series.outbound_tracks {
-            send(&mut audio_out, AUDIO_PACKETS_PER_INTERVAL, AUDIO_PACKET_BYTES as f64);
+            send(
+                &mut audio_out,
+                AUDIO_PACKETS_PER_INTERVAL,
+                AUDIO_PACKET_BYTES as f64,
+            );
             batch.track_samples.push(TrackSampleRow {
                 connection_id: series.connection,
                 track_id: Some(audio_track),
@@ -1533,7 +1975,9 @@ fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries,
                 ssrc: Some(ssrcs[2]),
                 bytes: Some(audio_out.bytes),
                 packets: Some(audio_out.packets),
-                bitrate: Some((AUDIO_PACKETS_PER_INTERVAL * AUDIO_PACKET_BYTES * 8) as f64 / interval_seconds),
+                bitrate: Some(
+                    (AUDIO_PACKETS_PER_INTERVAL * AUDIO_PACKET_BYTES * 8) as f64 / interval_seconds,
+                ),
                 rtt_ms: Some(rtt),
                 audio_level: Some(round_to(rng.gen_range(0.0..0.3), 4)),
                 ..TrackSampleRow::default()
@@ -1567,7 +2011,9 @@ fn push_samples(rng: &mut DemoRng, batch: &mut SeedBatch, series: &SampleSeries,
             bytes_received: Some(audio_in.bytes + video_in.bytes),
             packets_sent: Some(audio_out.packets + video_out.packets),
             packets_received: Some(audio_in.packets + video_in.packets),
-            available_outgoing_bitrate: Some((conditions.video_bitrate * rng.gen_range(1.5..2.5)).round()),
+            available_outgoing_bitrate: Some(
+                (conditions.video_bitrate * rng.gen_range(1.5..2.5)).round(),
+            ),
             local_candidate_type: Some(series.candidate_type.to_string()),
             remote_candidate_type: Some(series.candidate_type.to_string()),
             protocol: Some(protocol.to_string()),
@@ -1599,7 +2045,12 @@ mod tests {
     const NOW: i64 = 1_778_000_000_000_000; // 2026-05-05
 
     fn options(conferences: u32) -> SeedOptions {
-        SeedOptions { scale: 1, now: NOW, rng_seed: 7, conferences_override: Some(conferences) }
+        SeedOptions {
+            scale: 1,
+            now: NOW,
+            rng_seed: 7,
+            conferences_override: Some(conferences),
+        }
     }
 
     fn generate_all(conferences: u32) -> Vec<Chunk> {
@@ -1615,7 +2066,8 @@ mod tests {
             let batch = chunk.batch;
             all.conferences.extend(batch.conferences);
             all.participants.extend(batch.participants);
-            all.conference_participants.extend(batch.conference_participants);
+            all.conference_participants
+                .extend(batch.conference_participants);
             all.sessions.extend(batch.sessions);
             all.connections.extend(batch.connections);
             all.tracks.extend(batch.tracks);
@@ -1639,7 +2091,9 @@ mod tests {
     fn weighted_pick_follows_the_weights() {
         let mut rng = DemoRng::seed_from_u64(1);
         let table = [("rare", 1), ("common", 9)];
-        let common = (0..10_000).filter(|_| *pick(&mut rng, &table) == "common").count();
+        let common = (0..10_000)
+            .filter(|_| *pick(&mut rng, &table) == "common")
+            .count();
         assert!((8_700..9_300).contains(&common), "{common}");
     }
 
@@ -1648,7 +2102,11 @@ mod tests {
         let app_ids = [Uuid::nil(); 3];
         let generator = Generator::new(&options(1_000), &app_ids);
         assert_eq!(generator.total_conferences(), 1_200);
-        let scaled = SeedOptions { scale: 2, conferences_override: None, ..options(0) };
+        let scaled = SeedOptions {
+            scale: 2,
+            conferences_override: None,
+            ..options(0)
+        };
         assert_eq!(scaled.conference_count(&APP_SPECS[2]), 84_000);
     }
 
@@ -1658,15 +2116,44 @@ mod tests {
         let sessions = count_by(&batch.sessions, |s| s.conference_id);
         let connections = count_by(&batch.connections, |c| c.conference_id);
         let links = count_by(&batch.conference_participants, |link| link.0);
-        let errors = count_by(&batch.issues.iter().filter(|i| i.severity == "error").collect::<Vec<_>>(), |i| i.conference_id);
-        let warnings = count_by(&batch.issues.iter().filter(|i| i.severity == "warning").collect::<Vec<_>>(), |i| i.conference_id);
+        let errors = count_by(
+            &batch
+                .issues
+                .iter()
+                .filter(|i| i.severity == "error")
+                .collect::<Vec<_>>(),
+            |i| i.conference_id,
+        );
+        let warnings = count_by(
+            &batch
+                .issues
+                .iter()
+                .filter(|i| i.severity == "warning")
+                .collect::<Vec<_>>(),
+            |i| i.conference_id,
+        );
         for conference in &batch.conferences {
             let id = conference.id;
-            assert_eq!(conference.session_count, sessions.get(&id).copied().unwrap_or(0));
-            assert_eq!(conference.connection_count, connections.get(&id).copied().unwrap_or(0));
-            assert_eq!(conference.participant_count, links.get(&id).copied().unwrap_or(0));
-            assert_eq!(conference.error_count, errors.get(&id).copied().unwrap_or(0));
-            assert_eq!(conference.warning_count, warnings.get(&id).copied().unwrap_or(0));
+            assert_eq!(
+                conference.session_count,
+                sessions.get(&id).copied().unwrap_or(0)
+            );
+            assert_eq!(
+                conference.connection_count,
+                connections.get(&id).copied().unwrap_or(0)
+            );
+            assert_eq!(
+                conference.participant_count,
+                links.get(&id).copied().unwrap_or(0)
+            );
+            assert_eq!(
+                conference.error_count,
+                errors.get(&id).copied().unwrap_or(0)
+            );
+            assert_eq!(
+                conference.warning_count,
+                warnings.get(&id).copied().unwrap_or(0)
+            );
             // P2P mesh: every session connects to every other participant.
             let n = conference.participant_count;
             let extra_sessions = conference.session_count - n;
@@ -1683,17 +2170,31 @@ mod tests {
         let batch = merged(generate_all(1_500));
         let conferences: HashSet<Uuid> = batch.conferences.iter().map(|c| c.id).collect();
         let participants: HashSet<Uuid> = batch.participants.iter().map(|p| p.id).collect();
-        let sessions: HashMap<Uuid, &SessionRow> = batch.sessions.iter().map(|s| (s.id, s)).collect();
-        let connections: HashMap<Uuid, &ConnectionRow> = batch.connections.iter().map(|c| (c.id, c)).collect();
+        let sessions: HashMap<Uuid, &SessionRow> =
+            batch.sessions.iter().map(|s| (s.id, s)).collect();
+        let connections: HashMap<Uuid, &ConnectionRow> =
+            batch.connections.iter().map(|c| (c.id, c)).collect();
         let tracks: HashSet<Uuid> = batch.tracks.iter().map(|t| t.id).collect();
 
-        assert_eq!(participants.len(), batch.participants.len(), "a participant emitted twice");
+        assert_eq!(
+            participants.len(),
+            batch.participants.len(),
+            "a participant emitted twice"
+        );
         let mut customer_ids = HashSet::new();
         for participant in &batch.participants {
             assert!(customer_ids.insert((participant.app_id, participant.participant_id.clone())));
         }
-        let links: HashSet<(Uuid, Uuid)> = batch.conference_participants.iter().map(|l| (l.0, l.1)).collect();
-        assert_eq!(links.len(), batch.conference_participants.len(), "a duplicate conference link");
+        let links: HashSet<(Uuid, Uuid)> = batch
+            .conference_participants
+            .iter()
+            .map(|l| (l.0, l.1))
+            .collect();
+        assert_eq!(
+            links.len(),
+            batch.conference_participants.len(),
+            "a duplicate conference link"
+        );
         for (conference, participant, _) in &batch.conference_participants {
             assert!(conferences.contains(conference) && participants.contains(participant));
         }
@@ -1714,16 +2215,26 @@ mod tests {
             if let Some(connection) = track.connection_id {
                 assert_eq!(connections[&connection].session_id, track.session_id);
             }
-            assert!(track_keys.insert((track.session_id, track.direction.clone(), track.track_id.clone())));
+            assert!(track_keys.insert((
+                track.session_id,
+                track.direction.clone(),
+                track.track_id.clone()
+            )));
         }
         for event in &batch.events {
-            assert_eq!(sessions[&event.session_id].conference_id, event.conference_id);
+            assert_eq!(
+                sessions[&event.session_id].conference_id,
+                event.conference_id
+            );
             if let Some(connection) = event.connection_id {
                 assert_eq!(connections[&connection].session_id, event.session_id);
             }
         }
         for issue in &batch.issues {
-            assert_eq!(sessions[&issue.session_id].conference_id, issue.conference_id);
+            assert_eq!(
+                sessions[&issue.session_id].conference_id,
+                issue.conference_id
+            );
         }
         for sample in &batch.stats_samples {
             assert!(connections.contains_key(&sample.connection_id));
@@ -1738,11 +2249,19 @@ mod tests {
     fn times_are_consistent() {
         let batch = merged(generate_all(1_500));
         let window_start = NOW - HISTORY;
-        let sessions: HashMap<Uuid, &SessionRow> = batch.sessions.iter().map(|s| (s.id, s)).collect();
+        let sessions: HashMap<Uuid, &SessionRow> =
+            batch.sessions.iter().map(|s| (s.id, s)).collect();
         for conference in &batch.conferences {
             assert!(conference.created_at >= window_start && conference.created_at <= NOW);
-            assert!(conference.last_activity_at >= conference.created_at && conference.last_activity_at <= NOW);
-            match (conference.ongoing, conference.start_time, conference.end_time) {
+            assert!(
+                conference.last_activity_at >= conference.created_at
+                    && conference.last_activity_at <= NOW
+            );
+            match (
+                conference.ongoing,
+                conference.start_time,
+                conference.end_time,
+            ) {
                 (true, Some(start), None) => {
                     assert_eq!(conference.call_start, Some(start));
                     assert!(NOW - start <= HOUR);
@@ -1768,13 +2287,19 @@ mod tests {
             match (connection.end_time, session.end_time) {
                 (Some(end), Some(session_end)) => {
                     assert!(end > connection.start_time && end <= session_end);
-                    assert_eq!(connection.duration_s, whole_seconds(connection.start_time, end));
+                    assert_eq!(
+                        connection.duration_s,
+                        whole_seconds(connection.start_time, end)
+                    );
                 }
                 (Some(end), None) => assert!(end > connection.start_time && end <= NOW),
                 (None, session_end) => assert_eq!(session_end, None),
             }
             assert_eq!(connection.established, connection.setup_time_ms.is_some());
-            assert_eq!(connection.detected_turn, connection.connection_type.as_deref() == Some(RELAY));
+            assert_eq!(
+                connection.detected_turn,
+                connection.connection_type.as_deref() == Some(RELAY)
+            );
         }
         for event in &batch.events {
             assert!(event.created_at <= NOW);
@@ -1784,11 +2309,19 @@ mod tests {
     #[test]
     fn detailed_series_cover_recent_and_ongoing_conferences_only() {
         let batch = merged(generate_all(2_000));
-        let connections: HashMap<Uuid, &ConnectionRow> = batch.connections.iter().map(|c| (c.id, c)).collect();
-        let sampled: HashSet<Uuid> = batch.stats_samples.iter().map(|s| connections[&s.connection_id].conference_id).collect();
+        let connections: HashMap<Uuid, &ConnectionRow> =
+            batch.connections.iter().map(|c| (c.id, c)).collect();
+        let sampled: HashSet<Uuid> = batch
+            .stats_samples
+            .iter()
+            .map(|s| connections[&s.connection_id].conference_id)
+            .collect();
         let ongoing = batch.conferences.iter().filter(|c| c.ongoing).count();
         assert!(ongoing >= 5, "{ongoing} ongoing conferences");
-        assert!(sampled.len() > DETAILED_RECENT_CONFERENCES / 2 && sampled.len() <= DETAILED_RECENT_CONFERENCES + ongoing + 2);
+        assert!(
+            sampled.len() > DETAILED_RECENT_CONFERENCES / 2
+                && sampled.len() <= DETAILED_RECENT_CONFERENCES + ongoing + 2
+        );
 
         // Counters only grow within a connection's series.
         let mut last: HashMap<Uuid, (i64, i64)> = HashMap::new();
@@ -1804,7 +2337,11 @@ mod tests {
     #[test]
     fn emos_issues_come_from_degraded_samples() {
         let mut rng = DemoRng::seed_from_u64(3);
-        for (quality, band) in [(Quality::Good, 4.0..5.0), (Quality::Low, 3.0..4.0), (Quality::VeryLow, 1.0..3.0)] {
+        for (quality, band) in [
+            (Quality::Good, 4.0..5.0),
+            (Quality::Low, 3.0..4.0),
+            (Quality::VeryLow, 1.0..3.0),
+        ] {
             let mut batch = SeedBatch::default();
             let mut tally = EmosTally::default();
             let series = SampleSeries {
@@ -1829,12 +2366,22 @@ mod tests {
     fn distributions_look_realistic() {
         let batch = merged(generate_all(6_000));
         let connections = batch.connections.len() as f64;
-        let relay = batch.connections.iter().filter(|c| c.detected_turn).count() as f64 / connections;
+        let relay =
+            batch.connections.iter().filter(|c| c.detected_turn).count() as f64 / connections;
         assert!((0.08..0.16).contains(&relay), "relay share {relay}");
-        let chrome = batch.sessions.iter().filter(|s| s.browser_name.as_deref() == Some("Chrome")).count() as f64
+        let chrome = batch
+            .sessions
+            .iter()
+            .filter(|s| s.browser_name.as_deref() == Some("Chrome"))
+            .count() as f64
             / batch.sessions.len() as f64;
         assert!((0.55..0.75).contains(&chrome), "chrome share {chrome}");
-        let mut durations: Vec<i64> = batch.conferences.iter().filter(|c| c.end_time.is_some()).map(|c| c.duration_s).collect();
+        let mut durations: Vec<i64> = batch
+            .conferences
+            .iter()
+            .filter(|c| c.end_time.is_some())
+            .map(|c| c.duration_s)
+            .collect();
         durations.sort_unstable();
         let median = durations[durations.len() / 2];
         assert!((8 * 60..16 * 60).contains(&median), "median {median}s");
@@ -1844,8 +2391,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn seeds_a_sqlite_store() {
         let directory = std::env::temp_dir().join(format!("callvitals-seed-{}", Uuid::new_v4()));
-        let store = crate::store::open(None, &directory).await.expect("open store");
-        let report = seed_demo(store.as_ref(), &options(400), false).await.expect("seed");
+        let store = crate::store::open(None, &directory)
+            .await
+            .expect("open store");
+        let report = seed_demo(store.as_ref(), &options(400), false)
+            .await
+            .expect("seed");
         assert_eq!(report.apps.len(), 3);
         assert_eq!(report.conferences, 480);
         assert!(report.apps.iter().all(|(_, key, _)| key.len() == 32));
@@ -1853,7 +2404,11 @@ mod tests {
         assert_eq!(counts.conferences, 480);
         assert_eq!(counts.apps, 3);
         // The report also counts conference links, which table_counts leaves out.
-        assert!(counts.total_rows() as u64 <= report.rows && counts.sessions > 0 && counts.stats_samples > 0);
+        assert!(
+            counts.total_rows() as u64 <= report.rows
+                && counts.sessions > 0
+                && counts.stats_samples > 0
+        );
         store.close().await;
         let _ = std::fs::remove_dir_all(&directory);
     }
@@ -1862,7 +2417,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore]
     async fn timing_probe_full_scale() {
-        let full = SeedOptions { scale: 1, now: NOW, rng_seed: 42, conferences_override: None };
+        let full = SeedOptions {
+            scale: 1,
+            now: NOW,
+            rng_seed: 42,
+            conferences_override: None,
+        };
         let started = Instant::now();
         let mut generator = Generator::new(&full, &[Uuid::nil(); 3]);
         let mut rows = 0;
@@ -1873,22 +2433,39 @@ mod tests {
             samples += chunk.batch.stats_samples.len() + chunk.batch.track_samples.len();
             peak = peak.max(chunk.batch.row_count());
         }
-        eprintln!("generation only: {rows} rows ({samples} samples, peak chunk {peak}) in {:?}", started.elapsed());
+        eprintln!(
+            "generation only: {rows} rows ({samples} samples, peak chunk {peak}) in {:?}",
+            started.elapsed()
+        );
 
         let directory = std::env::temp_dir().join(format!("callvitals-seed-{}", Uuid::new_v4()));
-        let store = crate::store::open(None, &directory).await.expect("open store");
+        let store = crate::store::open(None, &directory)
+            .await
+            .expect("open store");
         let report = seed_demo(store.as_ref(), &full, false).await.expect("seed");
-        eprintln!("sqlite: {} conferences {} rows in {:?}", report.conferences, report.rows, report.elapsed);
+        eprintln!(
+            "sqlite: {} conferences {} rows in {:?}",
+            report.conferences, report.rows, report.elapsed
+        );
         eprintln!("{:?}", store.table_counts().await.unwrap());
         store.close().await;
         let _ = std::fs::remove_dir_all(&directory);
 
         let url = "postgres://postgres@127.0.0.1:5432/postgres";
         let schema = format!("seedprobe_{}", Uuid::new_v4().simple());
-        let store = crate::store::open_postgres_schema(url, &schema).await.expect("pg");
-        let report = seed_demo(store.as_ref(), &full, false).await.expect("seed pg");
-        eprintln!("postgres: {} conferences {} rows in {:?}", report.conferences, report.rows, report.elapsed);
+        let store = crate::store::open_postgres_schema(url, &schema)
+            .await
+            .expect("pg");
+        let report = seed_demo(store.as_ref(), &full, false)
+            .await
+            .expect("seed pg");
+        eprintln!(
+            "postgres: {} conferences {} rows in {:?}",
+            report.conferences, report.rows, report.elapsed
+        );
         store.close().await;
-        crate::store::drop_postgres_schema(url, &schema).await.expect("drop");
+        crate::store::drop_postgres_schema(url, &schema)
+            .await
+            .expect("drop");
     }
 }

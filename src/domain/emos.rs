@@ -23,8 +23,14 @@ pub fn emos(input: EmosInput) -> f64 {
     };
     let loss_robustness = if input.fec { 20.0 } else { 10.0 };
     let loss = input.loss_percent.clamp(0.0, 100.0);
-    let loss_impairment = codec_impairment + (100.0 - codec_impairment) * loss / (loss + loss_robustness);
-    let delay_impairment = 0.03 * delay + if delay > 150.0 { 0.1 * (delay - 150.0) } else { 0.0 };
+    let loss_impairment =
+        codec_impairment + (100.0 - codec_impairment) * loss / (loss + loss_robustness);
+    let delay_impairment = 0.03 * delay
+        + if delay > 150.0 {
+            0.1 * (delay - 150.0)
+        } else {
+            0.0
+        };
     let rating = (100.0 - loss_impairment - delay_impairment).clamp(0.0, 100.0);
     let mos = 1.0 + 0.035 * rating + 7e-6 * rating * (rating - 60.0) * (100.0 - rating);
     ((mos * 100.0).round() / 100.0).clamp(1.0, 5.0)
@@ -34,7 +40,9 @@ pub fn emos(input: EmosInput) -> f64 {
 /// ratio when there is no previous sample (or the counters went backwards).
 pub fn interval_loss_percent(previous: Option<(i64, i64)>, received: i64, lost: i64) -> f64 {
     let (delta_received, delta_lost) = match previous {
-        Some((previous_received, previous_lost)) if received >= previous_received && lost >= previous_lost => {
+        Some((previous_received, previous_lost))
+            if received >= previous_received && lost >= previous_lost =>
+        {
             (received - previous_received, lost - previous_lost)
         }
         _ => (received, lost),
@@ -72,14 +80,24 @@ mod tests {
 
     #[test]
     fn five_percent_loss_drops_the_score_to_about_three() {
-        let score = emos(EmosInput { loss_percent: 5.0, ..clean_call() });
+        let score = emos(EmosInput {
+            loss_percent: 5.0,
+            ..clean_call()
+        });
         assert!(score > 2.8 && score < 3.3, "{score}");
     }
 
     #[test]
     fn fec_makes_loss_hurt_less() {
-        let without = emos(EmosInput { loss_percent: 5.0, ..clean_call() });
-        let with = emos(EmosInput { loss_percent: 5.0, fec: true, ..clean_call() });
+        let without = emos(EmosInput {
+            loss_percent: 5.0,
+            ..clean_call()
+        });
+        let with = emos(EmosInput {
+            loss_percent: 5.0,
+            fec: true,
+            ..clean_call()
+        });
         assert!(with > without);
     }
 

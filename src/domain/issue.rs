@@ -66,7 +66,9 @@ impl IssueCode {
     }
 
     pub fn parse(text: &str) -> Option<IssueCode> {
-        IssueCode::ALL.into_iter().find(|code| code.as_str() == text)
+        IssueCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == text)
     }
 
     pub fn severity(self) -> Severity {
@@ -93,24 +95,40 @@ impl IssueCode {
             IssueCode::TcpUsed => "Media sent over TCP",
             IssueCode::TurnUsed => "Connection relayed through a TURN server",
             IssueCode::LowEmos => "Participant had a less than ideal experience",
-            IssueCode::VeryLowEmos => "The participant had a very bad experience during the conference",
+            IssueCode::VeryLowEmos => {
+                "The participant had a very bad experience during the conference"
+            }
         }
     }
 
     pub fn explanation(self) -> &'static str {
         match self {
-            IssueCode::GetUserMediaError => "getUserMedia failed: the browser could not open a camera or microphone.",
+            IssueCode::GetUserMediaError => {
+                "getUserMedia failed: the browser could not open a camera or microphone."
+            }
             IssueCode::NoMediaAccess => "Every getUserMedia call of this session failed.",
-            IssueCode::IceCandidateError => "The ICE agent reported an error while gathering or checking a candidate.",
-            IssueCode::ConnectionDisconnected => "The peer connection went to the disconnected state.",
+            IssueCode::IceCandidateError => {
+                "The ICE agent reported an error while gathering or checking a candidate."
+            }
+            IssueCode::ConnectionDisconnected => {
+                "The peer connection went to the disconnected state."
+            }
             IssueCode::ConnectionFailed => "The peer connection went to the failed state.",
             IssueCode::IceFailed => "ICE could not find a working path between the peers.",
-            IssueCode::NoConnection => "None of this session's peer connections ever carried media.",
+            IssueCode::NoConnection => {
+                "None of this session's peer connections ever carried media."
+            }
             IssueCode::MultipleRejoins => "The participant joined this conference more than once.",
             IssueCode::TcpUsed => "Media went over TCP, which adds latency under packet loss.",
-            IssueCode::TurnUsed => "Media was relayed through a TURN server instead of flowing directly.",
-            IssueCode::LowEmos => "Estimated audio quality (eMOS) was between 3 and 4 for at least 30 s.",
-            IssueCode::VeryLowEmos => "Estimated audio quality (eMOS) was below 3 for at least 30 s.",
+            IssueCode::TurnUsed => {
+                "Media was relayed through a TURN server instead of flowing directly."
+            }
+            IssueCode::LowEmos => {
+                "Estimated audio quality (eMOS) was between 3 and 4 for at least 30 s."
+            }
+            IssueCode::VeryLowEmos => {
+                "Estimated audio quality (eMOS) was below 3 for at least 30 s."
+            }
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A number that tolerates anything else by reading it as absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -345,7 +345,9 @@ impl StatsPayload {
         let local = pair.and_then(|pair| pair.local.as_ref());
         let remote = pair.and_then(|pair| pair.remote.as_ref());
         let numbers = PairNumbers {
-            rtt_ms: pair.and_then(|p| p.current_round_trip_time.get()).map(|s| s * 1000.0),
+            rtt_ms: pair
+                .and_then(|p| p.current_round_trip_time.get())
+                .map(|s| s * 1000.0),
             bytes_sent: pair.and_then(|p| p.bytes_sent.int()),
             bytes_received: pair.and_then(|p| p.bytes_received.int()),
             packets_sent: pair.and_then(|p| p.packets_sent.int()),
@@ -357,7 +359,10 @@ impl StatsPayload {
         };
 
         let mut tracks = Vec::new();
-        for (kind, media) in [(MediaKind::Audio, &self.audio), (MediaKind::Video, &self.video)] {
+        for (kind, media) in [
+            (MediaKind::Audio, &self.audio),
+            (MediaKind::Video, &self.video),
+        ] {
             let Some(media) = media else { continue };
             let remote_media = self.remote.as_ref().and_then(|remote| match kind {
                 MediaKind::Audio => remote.audio.as_ref(),
@@ -381,12 +386,17 @@ impl StatsPayload {
             succeeded
                 || positive(p.bytes_sent.get())
                 || positive(p.bytes_received.get())
-                || (numbers.local_candidate_type.is_some() && numbers.remote_candidate_type.is_some())
+                || (numbers.local_candidate_type.is_some()
+                    && numbers.remote_candidate_type.is_some())
         }) || tracks
             .iter()
             .any(|t| t.bytes.is_some_and(|b| b > 0) || t.packets.is_some_and(|p| p > 0));
 
-        ExtractedStats { pair: numbers, tracks, shows_progress }
+        ExtractedStats {
+            pair: numbers,
+            tracks,
+            shows_progress,
+        }
     }
 }
 
@@ -395,13 +405,21 @@ fn track_identifier(report: &RtpReport) -> Option<String> {
         .track_identifier
         .0
         .clone()
-        .or_else(|| report.track.as_ref().and_then(|t| t.track_identifier.0.clone()))
+        .or_else(|| {
+            report
+                .track
+                .as_ref()
+                .and_then(|t| t.track_identifier.0.clone())
+        })
         .map(|id| id.chars().take(40).collect())
 }
 
 fn inbound_numbers(kind: MediaKind, report: &RtpReport) -> TrackNumbers {
     let track = report.track.as_ref();
-    let jitter_buffer_ms = match (report.jitter_buffer_delay.get(), report.jitter_buffer_emitted_count.get()) {
+    let jitter_buffer_ms = match (
+        report.jitter_buffer_delay.get(),
+        report.jitter_buffer_emitted_count.get(),
+    ) {
         (Some(delay), Some(count)) if count > 0.0 => Some(delay / count * 1000.0),
         _ => None,
     };
@@ -416,16 +434,32 @@ fn inbound_numbers(kind: MediaKind, report: &RtpReport) -> TrackNumbers {
         bitrate: report.bitrate.get(),
         jitter_ms: report.jitter.get().map(|s| s * 1000.0),
         rtt_ms: None,
-        frames_per_second: report.frames_per_second.get().or_else(|| track.and_then(|t| t.frames_per_second.get())),
-        frame_width: report.frame_width.int().or_else(|| track.and_then(|t| t.frame_width.int())),
-        frame_height: report.frame_height.int().or_else(|| track.and_then(|t| t.frame_height.int())),
-        audio_level: report.audio_level.get().or_else(|| track.and_then(|t| t.audio_level.get())),
+        frames_per_second: report
+            .frames_per_second
+            .get()
+            .or_else(|| track.and_then(|t| t.frames_per_second.get())),
+        frame_width: report
+            .frame_width
+            .int()
+            .or_else(|| track.and_then(|t| t.frame_width.int())),
+        frame_height: report
+            .frame_height
+            .int()
+            .or_else(|| track.and_then(|t| t.frame_height.int())),
+        audio_level: report
+            .audio_level
+            .get()
+            .or_else(|| track.and_then(|t| t.audio_level.get())),
         jitter_buffer_ms,
         fec: positive(report.fec_packets_received.get()),
     }
 }
 
-fn outbound_numbers(kind: MediaKind, report: &RtpReport, remote: Option<&RemoteMedia>) -> TrackNumbers {
+fn outbound_numbers(
+    kind: MediaKind,
+    report: &RtpReport,
+    remote: Option<&RemoteMedia>,
+) -> TrackNumbers {
     let track = report.track.as_ref();
     // The receiver's view of this stream (remote-inbound-rtp) gives RTT, jitter and
     // loss; it is matched by ssrc, or taken alone when there is only one.
@@ -435,7 +469,11 @@ fn outbound_numbers(kind: MediaKind, report: &RtpReport, remote: Option<&RemoteM
         reports
             .iter()
             .find(|candidate| ssrc.is_some() && candidate.ssrc.int() == ssrc)
-            .or(if reports.len() == 1 { reports.first() } else { None })
+            .or(if reports.len() == 1 {
+                reports.first()
+            } else {
+                None
+            })
     });
     TrackNumbers {
         kind,
@@ -446,12 +484,28 @@ fn outbound_numbers(kind: MediaKind, report: &RtpReport, remote: Option<&RemoteM
         packets: report.packets_sent.int(),
         packets_lost: receiver_view.and_then(|r| r.packets_lost.int()),
         bitrate: report.bitrate.get(),
-        jitter_ms: receiver_view.and_then(|r| r.jitter.get()).map(|s| s * 1000.0),
-        rtt_ms: receiver_view.and_then(|r| r.round_trip_time.get()).map(|s| s * 1000.0),
-        frames_per_second: report.frames_per_second.get().or_else(|| track.and_then(|t| t.frames_per_second.get())),
-        frame_width: report.frame_width.int().or_else(|| track.and_then(|t| t.frame_width.int())),
-        frame_height: report.frame_height.int().or_else(|| track.and_then(|t| t.frame_height.int())),
-        audio_level: report.audio_level.get().or_else(|| track.and_then(|t| t.audio_level.get())),
+        jitter_ms: receiver_view
+            .and_then(|r| r.jitter.get())
+            .map(|s| s * 1000.0),
+        rtt_ms: receiver_view
+            .and_then(|r| r.round_trip_time.get())
+            .map(|s| s * 1000.0),
+        frames_per_second: report
+            .frames_per_second
+            .get()
+            .or_else(|| track.and_then(|t| t.frames_per_second.get())),
+        frame_width: report
+            .frame_width
+            .int()
+            .or_else(|| track.and_then(|t| t.frame_width.int())),
+        frame_height: report
+            .frame_height
+            .int()
+            .or_else(|| track.and_then(|t| t.frame_height.int())),
+        audio_level: report
+            .audio_level
+            .get()
+            .or_else(|| track.and_then(|t| t.audio_level.get())),
         jitter_buffer_ms: None,
         fec: false,
     }
@@ -491,7 +545,10 @@ mod tests {
         assert_eq!(stats.tracks.len(), 3);
 
         let inbound_audio = &stats.tracks[0];
-        assert_eq!((inbound_audio.kind, inbound_audio.direction), (MediaKind::Audio, Direction::Inbound));
+        assert_eq!(
+            (inbound_audio.kind, inbound_audio.direction),
+            (MediaKind::Audio, Direction::Inbound)
+        );
         assert_eq!(inbound_audio.packets_lost, Some(3));
         assert_eq!(inbound_audio.jitter_ms, Some(5.0));
         assert!((inbound_audio.jitter_buffer_ms.unwrap() - 62.79).abs() < 0.01);
@@ -503,7 +560,10 @@ mod tests {
         assert_eq!(outbound_audio.audio_level, Some(0.01));
 
         let outbound_video = &stats.tracks[2];
-        assert_eq!(outbound_video.bytes, None, "a string where a number belongs is ignored");
+        assert_eq!(
+            outbound_video.bytes, None,
+            "a string where a number belongs is ignored"
+        );
         assert_eq!(outbound_video.frame_width, Some(1280));
         assert_eq!(outbound_video.frames_per_second, Some(30.0));
     }

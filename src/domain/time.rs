@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn formats_like_python_str_datetime() {
         assert_eq!(format_pm(1_746_478_411_000_000), "2025-05-05 20:53:31");
-        assert_eq!(format_pm(1_746_478_411_123_456), "2025-05-05 20:53:31.123456");
+        assert_eq!(
+            format_pm(1_746_478_411_123_456),
+            "2025-05-05 20:53:31.123456"
+        );
     }
 
     #[test]
@@ -108,9 +111,18 @@ mod tests {
         let expected = 1_746_478_411_000_000;
         assert_eq!(parse_query_time("2025-05-05T20:53:31Z"), Some(expected));
         assert_eq!(parse_query_time("2025-05-05 20:53:31"), Some(expected));
-        assert_eq!(parse_query_time("2025-05-05T22:53:31+02:00"), Some(expected));
-        assert_eq!(parse_query_time("2025-05-05T20:53:31.5Z"), Some(expected + 500_000));
-        assert_eq!(parse_query_time("2025-05-05T20:53"), Some(expected - 31_000_000));
+        assert_eq!(
+            parse_query_time("2025-05-05T22:53:31+02:00"),
+            Some(expected)
+        );
+        assert_eq!(
+            parse_query_time("2025-05-05T20:53:31.5Z"),
+            Some(expected + 500_000)
+        );
+        assert_eq!(
+            parse_query_time("2025-05-05T20:53"),
+            Some(expected - 31_000_000)
+        );
         assert_eq!(parse_query_time("2025-05-05"), Some(1_746_403_200_000_000));
         assert_eq!(parse_query_time("yesterday"), None);
         assert_eq!(parse_query_time("2025-13-05"), None);

@@ -146,7 +146,10 @@ mod tests {
             issued_at: 1_700_000_000.25,
         };
         let token = keys().mint_session(&claims);
-        assert_eq!(keys().verify_session(&token, 1_700_000_100.0).unwrap(), claims);
+        assert_eq!(
+            keys().verify_session(&token, 1_700_000_100.0).unwrap(),
+            claims
+        );
     }
 
     #[test]
@@ -195,7 +198,9 @@ mod tests {
         let token = keys().mint_session(&claims);
         let header = token.split('.').next().unwrap();
         assert_eq!(header, "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9");
-        let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
+        let payload = URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap();
         assert_eq!(
             std::str::from_utf8(&payload).unwrap(),
             r#"{"s":"7d0f8c1e-2a8b-4a67-9a34-0c5e3a5c9d11","t":1700000000.5}"#

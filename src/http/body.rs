@@ -20,7 +20,10 @@ pub struct SdkBody(pub Bytes);
 impl FromRequest<Arc<AppState>> for SdkBody {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
         let limit = state.settings.max_body_bytes;
         let too_large = || {
             ApiError::with_message(
@@ -48,7 +51,12 @@ impl FromRequest<Arc<AppState>> for SdkBody {
 pub fn parse_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> ApiResult<T> {
     let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
     match first {
-        None => return Err(ApiError::with_message(ErrorCode::UnknownError, "the request body is empty")),
+        None => {
+            return Err(ApiError::with_message(
+                ErrorCode::UnknownError,
+                "the request body is empty",
+            ));
+        }
         Some(b'{') => {}
         Some(b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
             return Err(ApiError::invalid("the request body must be a JSON object"));
@@ -59,9 +67,10 @@ pub fn parse_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> ApiResult<T> {
         use serde_json::error::Category;
         match error.classify() {
             Category::Data => ApiError::invalid(error.to_string()),
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::with_message(ErrorCode::UnknownError, format!("the request body is not valid JSON: {error}"))
-            }
+            Category::Syntax | Category::Eof | Category::Io => ApiError::with_message(
+                ErrorCode::UnknownError,
+                format!("the request body is not valid JSON: {error}"),
+            ),
         }
     })
 }
@@ -87,7 +96,9 @@ pub fn event_time(delta: Option<&Value>) -> ApiResult<i64> {
         None | Some(Value::Null) => Ok(now),
         Some(Value::Number(number)) => match number.as_f64() {
             Some(ms) if (0.0..=MAX_DELTA_MS).contains(&ms) => Ok(now - (ms * 1000.0) as i64),
-            _ => Err(ApiError::invalid("delta must be a number of milliseconds between 0 and 86400000")),
+            _ => Err(ApiError::invalid(
+                "delta must be a number of milliseconds between 0 and 86400000",
+            )),
         },
         Some(_) => Err(ApiError::invalid("delta must be a number")),
     }
@@ -110,10 +121,22 @@ mod tests {
 
     #[test]
     fn malformed_json_is_unknown_error_and_arrays_are_invalid_parameters() {
-        assert_eq!(parse_object::<Body>(b"{oops").unwrap_err().code(), ErrorCode::UnknownError);
-        assert_eq!(parse_object::<Body>(b"[1, 2]").unwrap_err().code(), ErrorCode::InvalidParameters);
-        assert_eq!(parse_object::<Body>(br#"{"name": 5}"#).unwrap_err().code(), ErrorCode::InvalidParameters);
-        assert_eq!(parse_object::<Body>(b"").unwrap_err().code(), ErrorCode::UnknownError);
+        assert_eq!(
+            parse_object::<Body>(b"{oops").unwrap_err().code(),
+            ErrorCode::UnknownError
+        );
+        assert_eq!(
+            parse_object::<Body>(b"[1, 2]").unwrap_err().code(),
+            ErrorCode::InvalidParameters
+        );
+        assert_eq!(
+            parse_object::<Body>(br#"{"name": 5}"#).unwrap_err().code(),
+            ErrorCode::InvalidParameters
+        );
+        assert_eq!(
+            parse_object::<Body>(b"").unwrap_err().code(),
+            ErrorCode::UnknownError
+        );
         assert!(parse_object::<Body>(br#" {"name": "x"}"#).is_ok());
     }
 

@@ -19,18 +19,26 @@ use crate::error::{ApiError, ErrorCode};
 pub async fn cors(request: Request, next: Next) -> Response {
     let origin = request.headers().get(header::ORIGIN).cloned();
     let is_preflight = request.method() == Method::OPTIONS
-        && request.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let mut response = if is_preflight {
         let mut preflight = StatusCode::OK.into_response();
         let headers = preflight.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("DELETE, GET, OPTIONS, PATCH, POST, PUT"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("DELETE, GET, OPTIONS, PATCH, POST, PUT"),
+        );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static(
                 "accept, accept-encoding, authorization, content-type, dnt, origin, user-agent, x-csrftoken, x-requested-with",
             ),
         );
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("86400"),
+        );
         preflight
     } else {
         next.run(request).await
@@ -38,7 +46,10 @@ pub async fn cors(request: Request, next: Next) -> Response {
     if let Some(origin) = origin {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
         headers.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     response
@@ -54,7 +65,10 @@ const SHARDS: usize = 16;
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+        Self {
+            per_minute,
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
     }
 
     /// Counts a request; false when the address is over its budget for this minute.
@@ -62,7 +76,11 @@ impl RateLimiter {
         if self.per_minute == 0 {
             return true;
         }
-        let minute = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() / 60;
+        let minute = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+            / 60;
         let shard_index = match address {
             IpAddr::V4(v4) => v4.octets()[3] as usize,
             IpAddr::V6(v6) => v6.octets()[15] as usize,
@@ -82,13 +100,21 @@ impl RateLimiter {
 
 /// The client address: the socket peer, or the proxy's `X-Forwarded-For`/`X-Real-IP`
 /// when the operator said the proxy can be trusted (otherwise they are spoofable).
-pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<IpAddr> {
+pub fn client_address(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_proxy: bool,
+) -> Option<IpAddr> {
     if trust_proxy {
         let forwarded = headers
             .get("x-forwarded-for")
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split(',').next())
-            .or_else(|| headers.get("x-real-ip").and_then(|value| value.to_str().ok()));
+            .or_else(|| {
+                headers
+                    .get("x-real-ip")
+                    .and_then(|value| value.to_str().ok())
+            });
         if let Some(address) = forwarded.and_then(|text| text.trim().parse().ok()) {
             return Some(address);
         }
@@ -96,9 +122,17 @@ pub fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy
     peer.map(|peer| peer.ip())
 }
 
-pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
-    if let Some(address) = client_address(request.headers(), peer, state.settings.trust_proxy_headers)
+pub async fn rate_limit(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    if let Some(address) =
+        client_address(request.headers(), peer, state.settings.trust_proxy_headers)
         && !state.rate_limiter.allow(address)
     {
         return ApiError::from(ErrorCode::RateLimited).into_response();
@@ -106,7 +140,11 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, ne
     next.run(request).await
 }
 
-pub async fn record_metrics(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn record_metrics(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let route = request
         .extensions()
@@ -114,7 +152,12 @@ pub async fn record_metrics(State(state): State<Arc<AppState>>, request: Request
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let method = request.method().as_str().to_owned();
     let response = next.run(request).await;
-    state.metrics.record(&route, &method, response.status().as_u16(), started.elapsed());
+    state.metrics.record(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -135,9 +178,15 @@ mod tests {
     #[test]
     fn forwarded_headers_count_only_when_trusted() {
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 10.0.0.1"));
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 10.0.0.1"),
+        );
         let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         assert_eq!(client_address(&headers, Some(peer), false), Some(peer.ip()));
-        assert_eq!(client_address(&headers, Some(peer), true), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            client_address(&headers, Some(peer), true),
+            Some("203.0.113.9".parse().unwrap())
+        );
     }
 }

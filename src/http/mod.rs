@@ -37,19 +37,32 @@ pub struct AppState {
 
 pub fn router(state: Arc<AppState>) -> Router {
     let event = |category: EventCategory| {
-        post(move |State(state): State<Arc<AppState>>, body: body::SdkBody| sdk::post_event(category, state, body.0))
+        post(
+            move |State(state): State<Arc<AppState>>, body: body::SdkBody| {
+                sdk::post_event(category, state, body.0)
+            },
+        )
     };
     let ingest = Router::new()
         .route("/v1/initialize", post(sdk::initialize))
-        .route("/v1/sessions", post(sdk::create_session).put(sdk::update_session))
+        .route(
+            "/v1/sessions",
+            post(sdk::create_session).put(sdk::update_session),
+        )
         .route("/v1/connection", event(EventCategory::Connection))
         .route("/v1/events/browser", event(EventCategory::Browser))
-        .route("/v1/events/get-user-media", event(EventCategory::GetUserMedia))
+        .route(
+            "/v1/events/get-user-media",
+            event(EventCategory::GetUserMedia),
+        )
         .route("/v1/stats", post(sdk::post_stats))
         .route("/v1/tracks", post(sdk::post_track).put(sdk::put_track))
         .route("/v1/services/stop-conference", post(sdk::stop_conference))
         .route("/v1/services/get-url", post(sdk::get_url))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::rate_limit));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::rate_limit,
+        ));
 
     let mut read = Router::new();
     for (path, resource) in [
@@ -63,11 +76,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         read = read
             .route(
                 &format!("/v1/{path}"),
-                get(move |_: read::AdminAuth, state: State<Arc<AppState>>, query: ListQuery| read::list(resource, state, query)),
+                get(
+                    move |_: read::AdminAuth, state: State<Arc<AppState>>, query: ListQuery| {
+                        read::list(resource, state, query)
+                    },
+                ),
             )
             .route(
                 &format!("/v1/{path}/{{id}}"),
-                get(move |_: read::AdminAuth, state: State<Arc<AppState>>, id: Path<String>| read::detail(resource, state, id)),
+                get(
+                    move |_: read::AdminAuth, state: State<Arc<AppState>>, id: Path<String>| {
+                        read::detail(resource, state, id)
+                    },
+                ),
             );
     }
 
@@ -79,17 +100,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(home))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::record_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::record_metrics,
+        ))
         .layer(axum::middleware::from_fn(middleware::cors))
         .with_state(state)
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response {
     match state.store.health().await {
-        Ok(()) => pyjson::PyJson(serde_json::json!({"status": "ok", "store": state.store.engine().name()})).into_response(),
+        Ok(()) => pyjson::PyJson(
+            serde_json::json!({"status": "ok", "store": state.store.engine().name()}),
+        )
+        .into_response(),
         Err(error) => {
             tracing::warn!(error = %error, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, pyjson::PyJson(serde_json::json!({"status": "unavailable"}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                pyjson::PyJson(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
         }
     }
 }

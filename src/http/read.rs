@@ -24,7 +24,10 @@ pub struct AdminAuth;
 impl FromRequestParts<Arc<AppState>> for AdminAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
         let Some(expected) = state.settings.admin_token.as_ref() else {
             return Err(ApiError::with_message(
                 ErrorCode::NotAuthenticated,
@@ -37,9 +40,17 @@ impl FromRequestParts<Arc<AppState>> for AdminAuth {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         match presented {
-            Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => Ok(AdminAuth),
-            Some(_) => Err(ApiError::with_message(ErrorCode::NotAuthenticated, "the bearer token is not valid")),
-            None => Err(ApiError::with_message(ErrorCode::NotAuthenticated, "an Authorization: Bearer token is required")),
+            Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => {
+                Ok(AdminAuth)
+            }
+            Some(_) => Err(ApiError::with_message(
+                ErrorCode::NotAuthenticated,
+                "the bearer token is not valid",
+            )),
+            None => Err(ApiError::with_message(
+                ErrorCode::NotAuthenticated,
+                "an Authorization: Bearer token is required",
+            )),
         }
     }
 }
@@ -51,21 +62,30 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 fn uuid_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<Uuid>> {
     params
         .get(name)
-        .map(|value| Uuid::try_parse(value).map_err(|_| ApiError::invalid(format!("{name} must be a UUID"))))
+        .map(|value| {
+            Uuid::try_parse(value).map_err(|_| ApiError::invalid(format!("{name} must be a UUID")))
+        })
         .transpose()
 }
 
 fn int_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<i64>> {
     params
         .get(name)
-        .map(|value| value.parse::<i64>().map_err(|_| ApiError::invalid(format!("{name} must be an integer"))))
+        .map(|value| {
+            value
+                .parse::<i64>()
+                .map_err(|_| ApiError::invalid(format!("{name} must be an integer")))
+        })
         .transpose()
 }
 
 fn time_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<i64>> {
     params
         .get(name)
-        .map(|value| parse_query_time(value).ok_or_else(|| ApiError::invalid(format!("{name} must be an ISO 8601 time"))))
+        .map(|value| {
+            parse_query_time(value)
+                .ok_or_else(|| ApiError::invalid(format!("{name} must be an ISO 8601 time")))
+        })
         .transpose()
 }
 
@@ -75,13 +95,19 @@ fn time_bounds(params: &HashMap<String, String>) -> ApiResult<(Option<i64>, Opti
     let gt = time_param(params, "created_at_gt")?.map(|at| at + 1);
     let lte = time_param(params, "created_at_lte")?;
     let lt = time_param(params, "created_at_lt")?.map(|at| at - 1);
-    Ok((gte.max(gt), match (lte, lt) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }))
+    Ok((
+        gte.max(gt),
+        match (lte, lt) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+    ))
 }
 
-pub fn parse_list_query(resource: Resource, params: &HashMap<String, String>) -> ApiResult<(ListFilter, PageRequest)> {
+pub fn parse_list_query(
+    resource: Resource,
+    params: &HashMap<String, String>,
+) -> ApiResult<(ListFilter, PageRequest)> {
     let (created_gte, created_lte) = time_bounds(params)?;
     let filter = ListFilter {
         app_id: uuid_param(params, "appId")?,
@@ -103,7 +129,9 @@ pub fn parse_list_query(resource: Resource, params: &HashMap<String, String>) ->
             .transpose()?,
     };
     if let Some(name) = unsupported_filter(resource, &filter) {
-        return Err(ApiError::invalid(format!("{name} is not a filter of this list")));
+        return Err(ApiError::invalid(format!(
+            "{name} is not a filter of this list"
+        )));
     }
     if resource != Resource::Apps && !filter.has_scope() {
         return Err(ApiError::with_message(
@@ -137,7 +165,11 @@ pub async fn list(
     .into_response())
 }
 
-pub async fn detail(resource: Resource, State(state): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn detail(
+    resource: Resource,
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let not_found = || ApiError::NotFound(resource.not_found_code());
     let id = Uuid::try_parse(&id).map_err(|_| not_found())?;
     let found = state.store.get(resource, id).await?.ok_or_else(not_found)?;
@@ -149,21 +181,34 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn lists_need_a_scope_and_a_sane_limit() {
         let app = Uuid::new_v4().to_string();
         assert!(parse_list_query(Resource::Conferences, &params(&[])).is_err());
-        assert!(parse_list_query(Resource::Conferences, &params(&[("appId", &app), ("limit", "500")])).is_err());
-        let (filter, page) =
-            parse_list_query(Resource::Conferences, &params(&[("appId", &app), ("created_at_gte", "2026-01-01")]))
-                .unwrap();
+        assert!(
+            parse_list_query(
+                Resource::Conferences,
+                &params(&[("appId", &app), ("limit", "500")])
+            )
+            .is_err()
+        );
+        let (filter, page) = parse_list_query(
+            Resource::Conferences,
+            &params(&[("appId", &app), ("created_at_gte", "2026-01-01")]),
+        )
+        .unwrap();
         assert_eq!(page.limit, 50);
         assert!(filter.created_gte.is_some());
         assert_eq!(
-            parse_list_query(Resource::Conferences, &params(&[("appId", "nope")])).unwrap_err().code(),
+            parse_list_query(Resource::Conferences, &params(&[("appId", "nope")]))
+                .unwrap_err()
+                .code(),
             ErrorCode::InvalidParameters
         );
     }

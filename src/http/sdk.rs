@@ -19,8 +19,8 @@ use crate::domain::time::{format_pm, now_micros};
 use crate::domain::token::{InitClaims, SessionClaims};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::ingest::{
-    Command, EventCategory, EventCommand, InitializeCommand, Reply, STATS_INTERVAL_MS, SessionUpdate,
-    StatsCommand, TrackAction, TrackCommand,
+    Command, EventCategory, EventCommand, InitializeCommand, Reply, STATS_INTERVAL_MS,
+    SessionUpdate, StatsCommand, TrackAction, TrackCommand,
 };
 use crate::store::{ConnectionIdentity, SessionIdentity, SessionRow, TrackRow};
 
@@ -34,17 +34,22 @@ fn now_seconds() -> f64 {
 }
 
 /// Distinguishes a field that is absent (`None`) from one that is `null`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
 }
 
 fn raw_text(raw: Option<&RawValue>) -> Option<String> {
-    raw.map(|raw| raw.get().to_owned()).filter(|text| text != "null")
+    raw.map(|raw| raw.get().to_owned())
+        .filter(|text| text != "null")
 }
 
 impl AppState {
     async fn session_of(&self, token: Option<&Value>) -> ApiResult<SessionIdentity> {
-        let claims = self.keys.verify_session(token_text(token)?, now_seconds())?;
+        let claims = self
+            .keys
+            .verify_session(token_text(token)?, now_seconds())?;
         self.identities
             .session(self.store.as_ref(), claims.session)
             .await?
@@ -52,7 +57,11 @@ impl AppState {
     }
 
     /// A connection named in a request, which must belong to the caller's session.
-    async fn owned_connection(&self, session: &SessionIdentity, connection_id: &str) -> ApiResult<ConnectionIdentity> {
+    async fn owned_connection(
+        &self,
+        session: &SessionIdentity,
+        connection_id: &str,
+    ) -> ApiResult<ConnectionIdentity> {
         let id = Uuid::try_parse(connection_id).map_err(|_| ErrorCode::ConnectionNotFound)?;
         match self.identities.connection(self.store.as_ref(), id).await? {
             Some(connection) if connection.session_id == session.session_id => Ok(connection),
@@ -89,7 +98,14 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 
 fn valid_api_key(value: &Value) -> ApiResult<&str> {
     match value.as_str() {
-        Some(key) if key.len() == 32 && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) => Ok(key),
+        Some(key)
+            if key.len() == 32
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) =>
+        {
+            Ok(key)
+        }
         _ => Err(ErrorCode::InvalidApiKey.into()),
     }
 }
@@ -104,11 +120,17 @@ fn origin_host(origin: &str) -> &str {
     authority.split(':').next().unwrap_or_default()
 }
 
-pub async fn initialize(State(state): State<Arc<AppState>>, headers: HeaderMap, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn initialize(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     let body: InitializeBody = parse_object(&bytes)?;
-    let (Some(conference_id), Some(user_id), Some(api_key)) =
-        (non_empty(&body.conference_id), non_empty(&body.user_id), body.api_key.as_ref().filter(|k| *k != "" && !k.is_null()))
-    else {
+    let (Some(conference_id), Some(user_id), Some(api_key)) = (
+        non_empty(&body.conference_id),
+        non_empty(&body.user_id),
+        body.api_key.as_ref().filter(|k| *k != "" && !k.is_null()),
+    ) else {
         return Err(ErrorCode::MissingParameters.into());
     };
     let api_key = valid_api_key(api_key)?;
@@ -121,7 +143,9 @@ pub async fn initialize(State(state): State<Arc<AppState>>, headers: HeaderMap, 
         return Err(ErrorCode::AppNotRecording.into());
     }
     if let Some(domain) = &app.domain {
-        let origin = headers.get(axum::http::header::ORIGIN).and_then(|value| value.to_str().ok());
+        let origin = headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|value| value.to_str().ok());
         if origin.map(origin_host) != Some(domain.as_str()) {
             return Err(ErrorCode::DomainNotAllowed.into());
         }
@@ -129,16 +153,27 @@ pub async fn initialize(State(state): State<Arc<AppState>>, headers: HeaderMap, 
     let command = Command::Initialize(InitializeCommand {
         app_id: app.id,
         conference_id: truncate(conference_id, 64),
-        conference_name: body.conference_name.as_deref().map(|name| truncate(name, 64)),
+        conference_name: body
+            .conference_name
+            .as_deref()
+            .map(|name| truncate(name, 64)),
         user_id: truncate(user_id, 64),
         user_name: body.user_name.as_deref().map(|name| truncate(name, 64)),
         at: now_micros(),
     });
-    let Reply::Initialized { participant_id, conference_id } = state.writer.submit(command).await? else {
+    let Reply::Initialized {
+        participant_id,
+        conference_id,
+    } = state.writer.submit(command).await?
+    else {
         unreachable!("initialize answers with Initialized");
     };
     let time = now_seconds();
-    let token = state.keys.mint_init(&InitClaims { participant: participant_id, conference: conference_id, issued_at: time });
+    let token = state.keys.mint_init(&InitClaims {
+        participant: participant_id,
+        conference: conference_id,
+        issued_at: time,
+    });
     Ok(PyJson(InitializeAnswer {
         token,
         get_stats_interval: STATS_INTERVAL_MS,
@@ -212,7 +247,11 @@ fn validate_meta(meta: Option<Value>) -> ApiResult<Option<String>> {
         Value::Number(_) | Value::Bool(_) => true,
         _ => false,
     };
-    if meta.len() > 5 || meta.iter().any(|(key, value)| key.chars().count() > 64 || !valid_value(value)) {
+    if meta.len() > 5
+        || meta
+            .iter()
+            .any(|(key, value)| key.chars().count() > 64 || !valid_value(value))
+    {
         return Err(ErrorCode::InvalidMeta.into());
     }
     Ok(Some(Value::Object(meta).to_string()))
@@ -231,7 +270,10 @@ fn geo_from_headers(headers: &HeaderMap) -> Value {
     let (latitude, longitude) = header("x-appengine-citylatlong")
         .and_then(|pair| {
             let (lat, long) = pair.split_once(',')?;
-            Some((lat.trim().parse::<f64>().ok()?, long.trim().parse::<f64>().ok()?))
+            Some((
+                lat.trim().parse::<f64>().ok()?,
+                long.trim().parse::<f64>().ok()?,
+            ))
         })
         .map_or((None, None), |(lat, long)| (Some(lat), Some(long)));
     serde_json::json!({
@@ -243,9 +285,15 @@ fn geo_from_headers(headers: &HeaderMap) -> Value {
     })
 }
 
-pub async fn create_session(State(state): State<Arc<AppState>>, headers: HeaderMap, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn create_session(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     let body: CreateSessionBody = parse_object(&bytes)?;
-    let claims = state.keys.verify_init(token_text(body.token.as_ref())?, now_seconds())?;
+    let claims = state
+        .keys
+        .verify_init(token_text(body.token.as_ref())?, now_seconds())?;
     let app_id = state
         .store
         .init_identity(claims.conference, claims.participant)
@@ -254,7 +302,10 @@ pub async fn create_session(State(state): State<Arc<AppState>>, headers: HeaderM
     let metadata = validate_meta(body.meta)?;
     let created_at = event_time(body.delta.as_ref())?;
     let platform = raw_text(body.platform);
-    let dimensions = platform.as_deref().map(platform_dimensions).unwrap_or_default();
+    let dimensions = platform
+        .as_deref()
+        .map(platform_dimensions)
+        .unwrap_or_default();
     let geo = geo_from_headers(&headers);
     let text_of = |key: &str| geo.get(key).and_then(Value::as_str).map(str::to_owned);
     let session = SessionRow {
@@ -276,14 +327,29 @@ pub async fn create_session(State(state): State<Arc<AppState>>, headers: HeaderM
         browser_version: dimensions.browser_version,
         os_name: dimensions.os_name,
         os_version: dimensions.os_version,
-        app_version: body.app_version.as_deref().filter(|v| !v.is_empty()).map(|v| truncate(v, 16)),
-        webrtc_sdk: body.webrtc_sdk.as_deref().filter(|v| !v.is_empty()).map(|v| truncate(v, 16)),
+        app_version: body
+            .app_version
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| truncate(v, 16)),
+        webrtc_sdk: body
+            .webrtc_sdk
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| truncate(v, 16)),
         ..Default::default()
     };
-    let Reply::SessionCreated { session_id } = state.writer.submit(Command::CreateSession(Box::new(session))).await? else {
+    let Reply::SessionCreated { session_id } = state
+        .writer
+        .submit(Command::CreateSession(Box::new(session)))
+        .await?
+    else {
         unreachable!("create_session answers with SessionCreated");
     };
-    let token = state.keys.mint_session(&SessionClaims { session: session_id, issued_at: now_seconds() });
+    let token = state.keys.mint_session(&SessionClaims {
+        session: session_id,
+        issued_at: now_seconds(),
+    });
     Ok(PyJson(serde_json::json!({ "token": token })).into_response())
 }
 
@@ -301,7 +367,10 @@ struct UpdateSessionBody<'a> {
     webrtc_sdk: Option<Option<String>>,
 }
 
-pub async fn update_session(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn update_session(
+    State(state): State<Arc<AppState>>,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     let body: UpdateSessionBody = parse_object(&bytes)?;
     let session = state.session_of(body.token.as_ref()).await?;
     let update = SessionUpdate {
@@ -316,7 +385,10 @@ pub async fn update_session(State(state): State<Arc<AppState>>, SdkBody(bytes): 
     let Reply::Session(row) = state.writer.submit(Command::UpdateSession(update)).await? else {
         unreachable!("update_session answers with Session");
     };
-    Ok(PyJson(serde_json::json!({ "data": crate::store::resource::session_json(&row) })).into_response())
+    Ok(
+        PyJson(serde_json::json!({ "data": crate::store::resource::session_json(&row) }))
+            .into_response(),
+    )
 }
 
 // ---------------------------------------------------------------------------------
@@ -341,14 +413,47 @@ struct EventBody<'a> {
     focus: Option<Value>,
 }
 
-const ICE_CONNECTION_STATES: &[&str] = &["new", "checking", "connected", "completed", "failed", "disconnected", "closed"];
-const CONNECTION_STATES: &[&str] = &["new", "connecting", "connected", "disconnected", "failed", "closed"];
+const ICE_CONNECTION_STATES: &[&str] = &[
+    "new",
+    "checking",
+    "connected",
+    "completed",
+    "failed",
+    "disconnected",
+    "closed",
+];
+const CONNECTION_STATES: &[&str] = &[
+    "new",
+    "connecting",
+    "connected",
+    "disconnected",
+    "failed",
+    "closed",
+];
 const ICE_GATHERING_STATES: &[&str] = &["new", "gathering", "complete"];
-const SIGNALING_STATES: &[&str] =
-    &["stable", "have-local-offer", "have-remote-offer", "have-local-pranswer", "have-remote-pranswer", "closed"];
+const SIGNALING_STATES: &[&str] = &[
+    "stable",
+    "have-local-offer",
+    "have-remote-offer",
+    "have-local-pranswer",
+    "have-remote-pranswer",
+    "closed",
+];
 const ICE_CANDIDATE_KEYS: &[&str] = &[
-    "address", "candidate", "component", "foundation", "port", "priority", "protocol", "relatedAddress",
-    "relatedPort", "sdpMLineIndex", "sdpMid", "tcpType", "type", "usernameFragment",
+    "address",
+    "candidate",
+    "component",
+    "foundation",
+    "port",
+    "priority",
+    "protocol",
+    "relatedAddress",
+    "relatedPort",
+    "sdpMLineIndex",
+    "sdpMid",
+    "tcpType",
+    "type",
+    "usernameFragment",
 ];
 
 /// Checks an event's `data` against its type and returns the text to store.
@@ -356,17 +461,27 @@ fn event_data(name: &str, body: &EventBody<'_>) -> ApiResult<Option<String>> {
     let one_of = |data: Option<&str>, allowed: &[&str]| -> ApiResult<()> {
         match data {
             Some(value) if allowed.contains(&value) => Ok(()),
-            _ => Err(ApiError::invalid(format!("{name} data must be one of {}", allowed.join(", ")))),
+            _ => Err(ApiError::invalid(format!(
+                "{name} data must be one of {}",
+                allowed.join(", ")
+            ))),
         }
     };
-    let parsed = || -> Value { body.data.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or(Value::Null) };
+    let parsed = || -> Value {
+        body.data
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or(Value::Null)
+    };
     match name {
         "oniceconnectionstatechange" => one_of(parsed().as_str(), ICE_CONNECTION_STATES)?,
         "onconnectionstatechange" => one_of(parsed().as_str(), CONNECTION_STATES)?,
         "onicegatheringstatechange" => one_of(parsed().as_str(), ICE_GATHERING_STATES)?,
         "onsignalingstatechange" => {
             let data = parsed();
-            one_of(data.get("signalingState").and_then(Value::as_str), SIGNALING_STATES)?;
+            one_of(
+                data.get("signalingState").and_then(Value::as_str),
+                SIGNALING_STATES,
+            )?;
         }
         "onicecandidate" => {
             // Only the candidate's own fields, without nulls, as PeerMetrics keeps.
@@ -376,14 +491,19 @@ fn event_data(name: &str, body: &EventBody<'_>) -> ApiResult<Option<String>> {
             };
             let kept: serde_json::Map<String, Value> = candidate
                 .iter()
-                .filter(|(key, value)| ICE_CANDIDATE_KEYS.contains(&key.as_str()) && !value.is_null())
+                .filter(|(key, value)| {
+                    ICE_CANDIDATE_KEYS.contains(&key.as_str()) && !value.is_null()
+                })
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect();
             return Ok(Some(Value::Object(kept).to_string()));
         }
         // The SDK sends these payloads beside `data`; PeerMetrics dropped them.
         "mediaDeviceChange" if body.devices.is_some() => {
-            return Ok(Some(format!(r#"{{"devices":{}}}"#, body.devices.map_or("null", RawValue::get))));
+            return Ok(Some(format!(
+                r#"{{"devices":{}}}"#,
+                body.devices.map_or("null", RawValue::get)
+            )));
         }
         "tabFocus" if body.focus.is_some() => {
             return Ok(Some(serde_json::json!({ "focus": body.focus }).to_string()));
@@ -403,7 +523,11 @@ fn optional_text(value: Option<&Value>, field: &str) -> ApiResult<Option<String>
 
 /// One handler for the three event routes; they differ only in the stored category
 /// and in whether `peerId` is required.
-pub async fn post_event(category: EventCategory, state: Arc<AppState>, bytes: axum::body::Bytes) -> ApiResult<Response> {
+pub async fn post_event(
+    category: EventCategory,
+    state: Arc<AppState>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Response> {
     {
         let body: EventBody = parse_object(&bytes)?;
         let session = state.session_of(body.token.as_ref()).await?;
@@ -411,7 +535,10 @@ pub async fn post_event(category: EventCategory, state: Arc<AppState>, bytes: ax
             return Err(ErrorCode::MissingParameters.into());
         };
         if category == EventCategory::Connection && body.peer_id.is_none() {
-            return Err(ApiError::with_message(ErrorCode::MissingParameters, "peerId is required"));
+            return Err(ApiError::with_message(
+                ErrorCode::MissingParameters,
+                "peerId is required",
+            ));
         }
         let name = truncate(name, 32);
         let data = event_data(&name, &body)?;
@@ -426,16 +553,25 @@ pub async fn post_event(category: EventCategory, state: Arc<AppState>, bytes: ax
             name,
             data,
             peer_reference: body.peer_id.map(|peer| truncate(&peer, 64)),
-            peer_name: optional_text(body.peer_name.as_ref(), "peerName")?.map(|name| truncate(&name, 64)),
-            is_sfu: body.is_sfu.as_ref().and_then(Value::as_bool).unwrap_or(false),
+            peer_name: optional_text(body.peer_name.as_ref(), "peerName")?
+                .map(|name| truncate(&name, 64)),
+            is_sfu: body
+                .is_sfu
+                .as_ref()
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             connection_state: optional_text(body.connection_state.as_ref(), "connectionState")?,
             connection_id,
             at,
         };
         match state.writer.submit(Command::Event(command)).await? {
-            Reply::ConnectionAdded { peer_id, connection_id } => {
-                Ok(PyJson(serde_json::json!({ "peer_id": peer_id, "connection_id": connection_id })).into_response())
-            }
+            Reply::ConnectionAdded {
+                peer_id,
+                connection_id,
+            } => Ok(PyJson(
+                serde_json::json!({ "peer_id": peer_id, "connection_id": connection_id }),
+            )
+            .into_response()),
             _ => Ok(empty_ack()),
         }
     }
@@ -454,20 +590,29 @@ struct StatsBody<'a> {
     delta: Option<Value>,
 }
 
-pub async fn post_stats(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn post_stats(
+    State(state): State<Arc<AppState>>,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     let body: StatsBody = parse_object(&bytes)?;
     let session = state.session_of(body.token.as_ref()).await?;
     let Some(connection_id) = body.connection_id.as_deref() else {
-        return Err(ApiError::with_message(ErrorCode::MissingParameters, "connectionId is required"));
+        return Err(ApiError::with_message(
+            ErrorCode::MissingParameters,
+            "connectionId is required",
+        ));
     };
     let Some(data) = body.data else {
-        return Err(ApiError::with_message(ErrorCode::MissingParameters, "data is required"));
+        return Err(ApiError::with_message(
+            ErrorCode::MissingParameters,
+            "data is required",
+        ));
     };
     if !data.get().starts_with('{') {
         return Err(ApiError::invalid("data must be a JSON object"));
     }
-    let payload: StatsPayload =
-        serde_json::from_str(data.get()).map_err(|error| ApiError::invalid(format!("data: {error}")))?;
+    let payload: StatsPayload = serde_json::from_str(data.get())
+        .map_err(|error| ApiError::invalid(format!("data: {error}")))?;
     let at = event_time(body.delta.as_ref())?;
     let connection = state.owned_connection(&session, connection_id).await?;
     if connection.ended {
@@ -475,8 +620,17 @@ pub async fn post_stats(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkB
     }
     // Level 1: ~5x smaller for JSON at a few microseconds per post.
     let raw = zstd::bulk::compress(data.get().as_bytes(), 1).map_err(anyhow::Error::from)?;
-    let command = StatsCommand { session, connection, stats: payload.extract(), raw, at };
-    state.writer.submit(Command::Stats(Box::new(command))).await?;
+    let command = StatsCommand {
+        session,
+        connection,
+        stats: payload.extract(),
+        raw,
+        at,
+    };
+    state
+        .writer
+        .submit(Command::Stats(Box::new(command)))
+        .await?;
     Ok(empty_ack())
 }
 
@@ -512,21 +666,35 @@ pub fn track_json(track: &TrackRow) -> Value {
 async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResult<Response> {
     let body: TrackBody = parse_object(bytes)?;
     let session = state.session_of(body.token.as_ref()).await?;
-    let (Some(event), Some(track_id)) = (body.event.filter(|e| !e.is_empty()), body.track_id.filter(|t| !t.is_empty()))
-    else {
+    let (Some(event), Some(track_id)) = (
+        body.event.filter(|e| !e.is_empty()),
+        body.track_id.filter(|t| !t.is_empty()),
+    ) else {
         return Err(ErrorCode::MissingParameters.into());
     };
     let connection_id = match body.connection_id.as_deref() {
         Some(id) => Some(state.owned_connection(&session, id).await?.connection_id),
-        None if adding => return Err(ApiError::with_message(ErrorCode::MissingParameters, "connectionId is required")),
+        None if adding => {
+            return Err(ApiError::with_message(
+                ErrorCode::MissingParameters,
+                "connectionId is required",
+            ));
+        }
         None => None,
     };
-    let data: Value = body.data.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or(Value::Null);
+    let data: Value = body
+        .data
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or(Value::Null);
     let action = if adding {
         let field = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
         TrackAction::Added {
-            kind: field("kind").filter(|k| k == "audio" || k == "video").unwrap_or_else(|| "audio".into()),
-            direction: field("direction").filter(|d| d == "outbound").unwrap_or_else(|| "inbound".into()),
+            kind: field("kind")
+                .filter(|k| k == "audio" || k == "video")
+                .unwrap_or_else(|| "audio".into()),
+            direction: field("direction")
+                .filter(|d| d == "outbound")
+                .unwrap_or_else(|| "inbound".into()),
             label: field("label").map(|label| truncate(&label, 128)),
         }
     } else {
@@ -547,11 +715,17 @@ async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResul
     Ok(PyJson(serde_json::json!({ "data": track_json(&track) })).into_response())
 }
 
-pub async fn post_track(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn post_track(
+    State(state): State<Arc<AppState>>,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     track_request(&state, &bytes, true).await
 }
 
-pub async fn put_track(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn put_track(
+    State(state): State<Arc<AppState>>,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     track_request(&state, &bytes, false).await
 }
 
@@ -567,25 +741,47 @@ struct ServiceBody {
 }
 
 async fn service_app(state: &AppState, body: &ServiceBody) -> ApiResult<crate::store::AppRecord> {
-    let api_key = body.api_key.as_ref().filter(|k| !k.is_null()).ok_or(ErrorCode::MissingParameters)?;
+    let api_key = body
+        .api_key
+        .as_ref()
+        .filter(|k| !k.is_null())
+        .ok_or(ErrorCode::MissingParameters)?;
     let api_key = valid_api_key(api_key)?;
-    Ok(state.identities.app(state.store.as_ref(), api_key).await?.ok_or(ErrorCode::InvalidApiKey)?)
+    Ok(state
+        .identities
+        .app(state.store.as_ref(), api_key)
+        .await?
+        .ok_or(ErrorCode::InvalidApiKey)?)
 }
 
-pub async fn stop_conference(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn stop_conference(
+    State(state): State<Arc<AppState>>,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     let body: ServiceBody = parse_object(&bytes)?;
-    let conference_key = non_empty(&body.conference_id).ok_or(ErrorCode::MissingParameters)?.to_owned();
+    let conference_key = non_empty(&body.conference_id)
+        .ok_or(ErrorCode::MissingParameters)?
+        .to_owned();
     let app = service_app(&state, &body).await?;
     let conference_id = state
         .store
         .conference_by_customer_id(app.id, &conference_key)
         .await?
         .ok_or(ErrorCode::ConferenceNotFound)?;
-    state.writer.submit(Command::StopConference { conference_id, at: now_micros() }).await?;
+    state
+        .writer
+        .submit(Command::StopConference {
+            conference_id,
+            at: now_micros(),
+        })
+        .await?;
     Ok(PyJson(serde_json::json!({})).into_response())
 }
 
-pub async fn get_url(State(state): State<Arc<AppState>>, SdkBody(bytes): SdkBody) -> ApiResult<Response> {
+pub async fn get_url(
+    State(state): State<Arc<AppState>>,
+    SdkBody(bytes): SdkBody,
+) -> ApiResult<Response> {
     let body: ServiceBody = parse_object(&bytes)?;
     if non_empty(&body.conference_id).is_none() && non_empty(&body.user_id).is_none() {
         return Err(ErrorCode::MissingParameters.into());
@@ -617,23 +813,37 @@ mod tests {
 
     #[test]
     fn origin_hosts_drop_scheme_and_port() {
-        assert_eq!(origin_host("https://meet.example.com:8443"), "meet.example.com");
+        assert_eq!(
+            origin_host("https://meet.example.com:8443"),
+            "meet.example.com"
+        );
         assert_eq!(origin_host("http://[::1]:3000"), "::1");
         assert_eq!(origin_host("meet.example.com"), "meet.example.com");
     }
 
     #[test]
     fn meta_accepts_floats_and_rejects_nested_values() {
-        assert!(validate_meta(Some(serde_json::json!({"score": 4.5, "beta": true}))).unwrap().is_some());
+        assert!(
+            validate_meta(Some(serde_json::json!({"score": 4.5, "beta": true})))
+                .unwrap()
+                .is_some()
+        );
         assert_eq!(validate_meta(Some(serde_json::json!({}))).unwrap(), None);
         assert!(validate_meta(Some(serde_json::json!({"a": {"b": 1}}))).is_err());
-        assert!(validate_meta(Some(serde_json::json!({"a":1,"b":1,"c":1,"d":1,"e":1,"f":1}))).is_err());
+        assert!(
+            validate_meta(Some(
+                serde_json::json!({"a":1,"b":1,"c":1,"d":1,"e":1,"f":1})
+            ))
+            .is_err()
+        );
         assert!(validate_meta(Some(serde_json::json!([1]))).is_err());
     }
 
     #[test]
     fn platform_dimensions_come_from_uaparser_fields() {
-        let dims = platform_dimensions(r#"{"browser":{"name":"Chrome","version":"124.0"},"os":{"name":"Mac OS"}}"#);
+        let dims = platform_dimensions(
+            r#"{"browser":{"name":"Chrome","version":"124.0"},"os":{"name":"Mac OS"}}"#,
+        );
         assert_eq!(dims.browser_name.as_deref(), Some("Chrome"));
         assert_eq!(dims.os_name.as_deref(), Some("Mac OS"));
         assert_eq!(dims.os_version, None);

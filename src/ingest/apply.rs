@@ -8,8 +8,8 @@ use uuid::Uuid;
 use crate::domain::issue::IssueCode;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{
-    ConferenceCounts, ConnectionIdentity, ConnectionRow, ConnectionScope, IssueRow, ParticipantUpsert,
-    SessionIdentity, SessionRow, StoreResult, StoreTx, TrackRow,
+    ConferenceCounts, ConnectionIdentity, ConnectionRow, ConnectionScope, IssueRow,
+    ParticipantUpsert, SessionIdentity, SessionRow, StoreResult, StoreTx, TrackRow,
 };
 
 use super::command::*;
@@ -62,12 +62,20 @@ pub async fn apply(
             apply_track(tx, track).await
         }
         Command::StopConference { conference_id, at } => {
-            lifecycle::end_open_connections(tx, ConnectionScope::Conference(*conference_id), *at, &mut context.after_commit)
-                .await?;
+            lifecycle::end_open_connections(
+                tx,
+                ConnectionScope::Conference(*conference_id),
+                *at,
+                &mut context.after_commit,
+            )
+            .await?;
             lifecycle::stop_conference_if_idle(tx, *conference_id, *at).await?;
             Ok(Reply::Done)
         }
-        Command::SweepStale { conference_id, cutoff } => {
+        Command::SweepStale {
+            conference_id,
+            cutoff,
+        } => {
             sweep_stale(tx, context, *conference_id, *cutoff).await?;
             Ok(Reply::Done)
         }
@@ -76,7 +84,12 @@ pub async fn apply(
 
 async fn initialize(tx: &mut dyn StoreTx, command: &InitializeCommand) -> ApiResult<Reply> {
     let conference_id = tx
-        .upsert_conference(command.app_id, &command.conference_id, command.conference_name.as_deref(), command.at)
+        .upsert_conference(
+            command.app_id,
+            &command.conference_id,
+            command.conference_name.as_deref(),
+            command.at,
+        )
         .await?;
     let participant_id = tx
         .upsert_participant(&ParticipantUpsert {
@@ -87,12 +100,18 @@ async fn initialize(tx: &mut dyn StoreTx, command: &InitializeCommand) -> ApiRes
             now: command.at,
         })
         .await?;
-    tx.link_participant(conference_id, participant_id, command.at).await?;
-    Ok(Reply::Initialized { participant_id, conference_id })
+    tx.link_participant(conference_id, participant_id, command.at)
+        .await?;
+    Ok(Reply::Initialized {
+        participant_id,
+        conference_id,
+    })
 }
 
 async fn create_session(tx: &mut dyn StoreTx, session: &SessionRow) -> ApiResult<Reply> {
-    let earlier_sessions = tx.session_count(session.conference_id, session.participant_id).await?;
+    let earlier_sessions = tx
+        .session_count(session.conference_id, session.participant_id)
+        .await?;
     tx.insert_session(session).await?;
     let is_sfu = tx.participant_is_sfu(session.participant_id).await?;
     let counts = ConferenceCounts {
@@ -100,7 +119,8 @@ async fn create_session(tx: &mut dyn StoreTx, session: &SessionRow) -> ApiResult
         participants: i64::from(earlier_sessions == 0 && !is_sfu),
         ..Default::default()
     };
-    tx.add_conference_counts(session.conference_id, counts).await?;
+    tx.add_conference_counts(session.conference_id, counts)
+        .await?;
     if earlier_sessions > 0 {
         let identity = SessionIdentity {
             session_id: session.id,
@@ -108,9 +128,20 @@ async fn create_session(tx: &mut dyn StoreTx, session: &SessionRow) -> ApiResult
             conference_id: session.conference_id,
             participant_id: session.participant_id,
         };
-        insert_issue(tx, &identity, IssueCode::MultipleRejoins, None, None, None, session.created_at).await?;
+        insert_issue(
+            tx,
+            &identity,
+            IssueCode::MultipleRejoins,
+            None,
+            None,
+            None,
+            session.created_at,
+        )
+        .await?;
     }
-    Ok(Reply::SessionCreated { session_id: session.id })
+    Ok(Reply::SessionCreated {
+        session_id: session.id,
+    })
 }
 
 async fn update_session(tx: &mut dyn StoreTx, update: &SessionUpdate) -> ApiResult<Reply> {
@@ -172,7 +203,9 @@ async fn resolve_peer(tx: &mut dyn StoreTx, event: &EventCommand) -> ApiResult<O
     if event.name == "addConnection" {
         // addConnection names the peer by the customer's own id; the participant is
         // created on first sight. Compare ids before writing anything.
-        let sender = tx.participant_in_conference(event.session.conference_id, reference).await?;
+        let sender = tx
+            .participant_in_conference(event.session.conference_id, reference)
+            .await?;
         if sender == Some(event.session.participant_id) {
             return Err(ErrorCode::ParticipantEqualPeer.into());
         }
@@ -188,10 +221,14 @@ async fn resolve_peer(tx: &mut dyn StoreTx, event: &EventCommand) -> ApiResult<O
         if peer_id == event.session.participant_id {
             return Err(ErrorCode::ParticipantEqualPeer.into());
         }
-        tx.link_participant(event.session.conference_id, peer_id, event.at).await?;
+        tx.link_participant(event.session.conference_id, peer_id, event.at)
+            .await?;
         return Ok(Some(peer_id));
     }
-    let Some(peer_id) = tx.participant_in_conference(event.session.conference_id, reference).await? else {
+    let Some(peer_id) = tx
+        .participant_in_conference(event.session.conference_id, reference)
+        .await?
+    else {
         return Err(ErrorCode::ParticipantNotFound.into());
     };
     if peer_id == event.session.participant_id {
@@ -240,7 +277,12 @@ async fn apply_event(
             participant_id: session.participant_id,
             peer_id,
             connection_type: None,
-            state: if already_connected { "connected" } else { "new" }.to_owned(),
+            state: if already_connected {
+                "connected"
+            } else {
+                "new"
+            }
+            .to_owned(),
             negotiations: negotiations.to_json(),
             setup_time_ms: None,
             established: already_connected,
@@ -249,8 +291,14 @@ async fn apply_event(
             ..Default::default()
         };
         tx.insert_connection(&row).await?;
-        tx.add_conference_counts(session.conference_id, ConferenceCounts { connections: 1, ..Default::default() })
-            .await?;
+        tx.add_conference_counts(
+            session.conference_id,
+            ConferenceCounts {
+                connections: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
         lifecycle::connection_started(tx, &row, at).await?;
         context.new_connections.push(ConnectionIdentity {
             connection_id: row.id,
@@ -259,7 +307,10 @@ async fn apply_event(
             peer_id,
             ended: false,
         });
-        reply = Reply::ConnectionAdded { peer_id, connection_id: row.id };
+        reply = Reply::ConnectionAdded {
+            peer_id,
+            connection_id: row.id,
+        };
         connection = Some(row);
     }
 
@@ -279,7 +330,11 @@ async fn apply_event(
     })
     .await?;
 
-    let data: Value = event.data.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+    let data: Value = event
+        .data
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null);
     let connection_id = connection.as_ref().map(|c| c.id);
     match event.name.as_str() {
         "getUserMedia" => get_user_media(tx, session, &data, at).await?,
@@ -294,7 +349,10 @@ async fn apply_event(
             }
         }
         "onsignalingstatechange" => {
-            let signaling_state = data.get("signalingState").and_then(Value::as_str).unwrap_or_default();
+            let signaling_state = data
+                .get("signalingState")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if let Some(connection) = connection.as_mut() {
                 match signaling_state {
                     "have-local-offer" | "have-remote-offer" => {
@@ -309,16 +367,31 @@ async fn apply_event(
             let is_ice = event.name == "oniceconnectionstatechange";
             let new_state = data.as_str().unwrap_or_default();
             if let Some(connection) = connection.as_mut() {
-                connection_state_changed(tx, context, session, connection, is_ice, new_state, at).await?;
+                connection_state_changed(tx, context, session, connection, is_ice, new_state, at)
+                    .await?;
             }
         }
         "onicecandidateerror" => {
-            insert_issue(tx, session, IssueCode::IceCandidateError, connection_id, None, event.data.clone(), at).await?;
+            insert_issue(
+                tx,
+                session,
+                IssueCode::IceCandidateError,
+                connection_id,
+                None,
+                event.data.clone(),
+                at,
+            )
+            .await?;
         }
         "beforeunload" => lifecycle::end_session(tx, session.session_id, at).await?,
         "unload" | "endCall" => {
-            lifecycle::end_open_connections(tx, ConnectionScope::Session(session.session_id), at, &mut context.after_commit)
-                .await?;
+            lifecycle::end_open_connections(
+                tx,
+                ConnectionScope::Session(session.session_id),
+                at,
+                &mut context.after_commit,
+            )
+            .await?;
             lifecycle::end_session(tx, session.session_id, at).await?;
             end_of_session_checks(tx, session, at).await?;
             state.forget_session(session.session_id);
@@ -378,13 +451,26 @@ async fn connection_state_changed(
                 connection.state = "failed".into();
             }
             tx.save_connection(connection).await?;
-            let code = if is_ice { IssueCode::IceFailed } else { IssueCode::ConnectionFailed };
+            let code = if is_ice {
+                IssueCode::IceFailed
+            } else {
+                IssueCode::ConnectionFailed
+            };
             insert_issue(tx, session, code, connection_id, None, None, at).await?;
         }
         "disconnected" if !is_ice => {
             connection.state = "disconnected".into();
             tx.save_connection(connection).await?;
-            insert_issue(tx, session, IssueCode::ConnectionDisconnected, connection_id, None, None, at).await?;
+            insert_issue(
+                tx,
+                session,
+                IssueCode::ConnectionDisconnected,
+                connection_id,
+                None,
+                None,
+                at,
+            )
+            .await?;
         }
         "closed" => {
             if !is_ice {
@@ -408,10 +494,22 @@ struct MediaTrack {
     label: Option<String>,
 }
 
-async fn get_user_media(tx: &mut dyn StoreTx, session: &SessionIdentity, data: &Value, at: i64) -> StoreResult<()> {
+async fn get_user_media(
+    tx: &mut dyn StoreTx,
+    session: &SessionIdentity,
+    data: &Value,
+    at: i64,
+) -> StoreResult<()> {
     for kind in ["audio", "video"] {
-        for track in data.get(kind).and_then(Value::as_array).into_iter().flatten() {
-            let Ok(parsed) = MediaTrack::deserialize(track) else { continue };
+        for track in data
+            .get(kind)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Ok(parsed) = MediaTrack::deserialize(track) else {
+                continue;
+            };
             let Some(track_id) = parsed.id else { continue };
             tx.upsert_track(&TrackRow {
                 id: Uuid::new_v4(),
@@ -428,28 +526,50 @@ async fn get_user_media(tx: &mut dyn StoreTx, session: &SessionIdentity, data: &
             .await?;
         }
     }
-    if let Some(error) = data.get("error").filter(|error| !error.is_null() && **error != Value::Bool(false)) {
+    if let Some(error) = data
+        .get("error")
+        .filter(|error| !error.is_null() && **error != Value::Bool(false))
+    {
         let details = serde_json::json!({
             "name": error.get("name").cloned().unwrap_or(Value::Null),
             "message": error.get("message").cloned().unwrap_or(Value::Null),
         });
-        insert_issue(tx, session, IssueCode::GetUserMediaError, None, None, Some(details.to_string()), at).await?;
+        insert_issue(
+            tx,
+            session,
+            IssueCode::GetUserMediaError,
+            None,
+            None,
+            Some(details.to_string()),
+            at,
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// `no_media_access` and `no_connection`, judged when a session ends.
-async fn end_of_session_checks(tx: &mut dyn StoreTx, session: &SessionIdentity, at: i64) -> StoreResult<()> {
-    let gum_events = tx.event_data_of_type(session.session_id, "getUserMedia").await?;
+async fn end_of_session_checks(
+    tx: &mut dyn StoreTx,
+    session: &SessionIdentity,
+    at: i64,
+) -> StoreResult<()> {
+    let gum_events = tx
+        .event_data_of_type(session.session_id, "getUserMedia")
+        .await?;
     let (mut requests, mut failures) = (0, 0);
     for data in gum_events.iter().flatten() {
-        let Ok(data) = serde_json::from_str::<Value>(data) else { continue };
+        let Ok(data) = serde_json::from_str::<Value>(data) else {
+            continue;
+        };
         requests += usize::from(data.get("constraints").is_some());
         failures += usize::from(data.get("error").is_some_and(|e| !e.is_null()));
     }
     if requests > 0
         && requests == failures
-        && !tx.issue_exists(session.session_id, IssueCode::NoMediaAccess.as_str()).await?
+        && !tx
+            .issue_exists(session.session_id, IssueCode::NoMediaAccess.as_str())
+            .await?
     {
         insert_issue(tx, session, IssueCode::NoMediaAccess, None, None, None, at).await?;
     }
@@ -460,7 +580,9 @@ async fn end_of_session_checks(tx: &mut dyn StoreTx, session: &SessionIdentity, 
     };
     if !connections.is_empty()
         && connections.iter().all(never_connected)
-        && !tx.issue_exists(session.session_id, IssueCode::NoConnection.as_str()).await?
+        && !tx
+            .issue_exists(session.session_id, IssueCode::NoConnection.as_str())
+            .await?
     {
         insert_issue(tx, session, IssueCode::NoConnection, None, None, None, at).await?;
     }
@@ -479,7 +601,14 @@ async fn apply_track(tx: &mut dyn StoreTx, command: &TrackCommand) -> ApiResult<
     let existing = tx.find_track(session.session_id, &track_id).await?;
     let track = match (&command.action, existing) {
         (_, Some(track)) => Some(track),
-        (TrackAction::Added { kind, direction, label }, None) => {
+        (
+            TrackAction::Added {
+                kind,
+                direction,
+                label,
+            },
+            None,
+        ) => {
             let row = TrackRow {
                 id: Uuid::new_v4(),
                 session_id: session.session_id,
@@ -518,7 +647,8 @@ async fn apply_track(tx: &mut dyn StoreTx, command: &TrackCommand) -> ApiResult<
         return Err(ErrorCode::TrackNotFound.into());
     };
     if matches!(command.action, TrackAction::Changed) {
-        let mut info: Value = serde_json::from_str(&track.info).unwrap_or_else(|_| serde_json::json!({}));
+        let mut info: Value =
+            serde_json::from_str(&track.info).unwrap_or_else(|_| serde_json::json!({}));
         if !info.is_object() {
             info = serde_json::json!({});
         }
@@ -539,7 +669,12 @@ async fn apply_track(tx: &mut dyn StoreTx, command: &TrackCommand) -> ApiResult<
 
 /// Ends a conference whose clients vanished without `unload`, at the time of its last
 /// activity, so the idle gap never counts as call time.
-async fn sweep_stale(tx: &mut dyn StoreTx, context: &mut BatchContext, conference_id: Uuid, cutoff: i64) -> StoreResult<()> {
+async fn sweep_stale(
+    tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
+    conference_id: Uuid,
+    cutoff: i64,
+) -> StoreResult<()> {
     let Some(conference) = tx.lock_conference(conference_id).await? else {
         return Ok(());
     };
@@ -549,11 +684,17 @@ async fn sweep_stale(tx: &mut dyn StoreTx, context: &mut BatchContext, conferenc
     let last_activity = tx.last_activity(conference_id).await?.unwrap_or(cutoff);
     if last_activity >= cutoff {
         // Still alive: the coarse column was behind. Bring it up to date.
-        tx.touch_conferences(&[(conference_id, last_activity)]).await?;
+        tx.touch_conferences(&[(conference_id, last_activity)])
+            .await?;
         return Ok(());
     }
-    lifecycle::end_open_connections(tx, ConnectionScope::Conference(conference_id), last_activity, &mut context.after_commit)
-        .await?;
+    lifecycle::end_open_connections(
+        tx,
+        ConnectionScope::Conference(conference_id),
+        last_activity,
+        &mut context.after_commit,
+    )
+    .await?;
     for session_id in tx.sessions_of_conference(conference_id).await? {
         lifecycle::end_session(tx, session_id, last_activity).await?;
     }

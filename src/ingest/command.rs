@@ -100,7 +100,11 @@ pub struct StatsCommand {
 #[derive(Debug)]
 pub enum TrackAction {
     /// `POST /tracks`: a remote track appeared (`ontrack`).
-    Added { kind: String, direction: String, label: Option<String> },
+    Added {
+        kind: String,
+        direction: String,
+        label: Option<String>,
+    },
     /// `PUT /tracks`: mute, unmute, ended or overconstrained.
     Changed,
 }
@@ -118,10 +122,18 @@ pub struct TrackCommand {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Initialized { participant_id: Uuid, conference_id: Uuid },
-    SessionCreated { session_id: Uuid },
+    Initialized {
+        participant_id: Uuid,
+        conference_id: Uuid,
+    },
+    SessionCreated {
+        session_id: Uuid,
+    },
     Session(Box<SessionRow>),
-    ConnectionAdded { peer_id: Uuid, connection_id: Uuid },
+    ConnectionAdded {
+        peer_id: Uuid,
+        connection_id: Uuid,
+    },
     Track(Box<TrackRow>),
     Done,
 }

@@ -53,7 +53,11 @@ impl IdentityCache {
         Ok(found)
     }
 
-    pub async fn session(&self, store: &dyn Store, session_id: Uuid) -> StoreResult<Option<SessionIdentity>> {
+    pub async fn session(
+        &self,
+        store: &dyn Store,
+        session_id: Uuid,
+    ) -> StoreResult<Option<SessionIdentity>> {
         if let Some(found) = self.sessions.read().expect("lock").get(&session_id) {
             return Ok(Some(*found));
         }
@@ -64,8 +68,17 @@ impl IdentityCache {
         Ok(found)
     }
 
-    pub async fn connection(&self, store: &dyn Store, connection_id: Uuid) -> StoreResult<Option<ConnectionIdentity>> {
-        let cached = self.connections.read().expect("lock").get(&connection_id).copied();
+    pub async fn connection(
+        &self,
+        store: &dyn Store,
+        connection_id: Uuid,
+    ) -> StoreResult<Option<ConnectionIdentity>> {
+        let cached = self
+            .connections
+            .read()
+            .expect("lock")
+            .get(&connection_id)
+            .copied();
         if let Some((identity, fetched)) = cached
             && (identity.ended || fetched.elapsed() < OPEN_CONNECTION_TTL)
         {
@@ -80,13 +93,22 @@ impl IdentityCache {
 
     /// Called by the writer after it committed the end of a connection.
     pub fn mark_connection_ended(&self, connection_id: Uuid) {
-        if let Some((identity, _)) = self.connections.write().expect("lock").get_mut(&connection_id) {
+        if let Some((identity, _)) = self
+            .connections
+            .write()
+            .expect("lock")
+            .get_mut(&connection_id)
+        {
             identity.ended = true;
         }
     }
 
     pub fn remember_connection(&self, identity: ConnectionIdentity) {
-        insert_bounded(&self.connections, identity.connection_id, (identity, Instant::now()));
+        insert_bounded(
+            &self.connections,
+            identity.connection_id,
+            (identity, Instant::now()),
+        );
     }
 }
 

@@ -15,7 +15,11 @@ pub struct AfterCommit {
 }
 
 /// A connection was added at `at`: the session and conference become active.
-pub async fn connection_started(tx: &mut dyn StoreTx, connection: &ConnectionRow, at: i64) -> StoreResult<()> {
+pub async fn connection_started(
+    tx: &mut dyn StoreTx,
+    connection: &ConnectionRow,
+    at: i64,
+) -> StoreResult<()> {
     if let Some(mut session) = tx.lock_session(connection.session_id).await? {
         if session.call_start.is_none() {
             session.call_start = Some(at);
@@ -54,7 +58,10 @@ pub async fn end_connection(
     tx.save_connection(connection).await?;
     after_commit.ended_connections.push(connection.id);
 
-    if tx.open_connections(ConnectionScope::Session(connection.session_id)).await?.is_empty()
+    if tx
+        .open_connections(ConnectionScope::Session(connection.session_id))
+        .await?
+        .is_empty()
         && let Some(mut session) = tx.lock_session(connection.session_id).await?
         && session.call_start.is_some()
     {
@@ -65,8 +72,16 @@ pub async fn end_connection(
 }
 
 /// Closes the conference's active period when no connection is open any more.
-pub async fn stop_conference_if_idle(tx: &mut dyn StoreTx, conference_id: Uuid, at: i64) -> StoreResult<()> {
-    if !tx.open_connections(ConnectionScope::Conference(conference_id)).await?.is_empty() {
+pub async fn stop_conference_if_idle(
+    tx: &mut dyn StoreTx,
+    conference_id: Uuid,
+    at: i64,
+) -> StoreResult<()> {
+    if !tx
+        .open_connections(ConnectionScope::Conference(conference_id))
+        .await?
+        .is_empty()
+    {
         return Ok(());
     }
     let Some(mut conference) = tx.lock_conference(conference_id).await? else {
@@ -105,7 +120,11 @@ pub async fn end_session(tx: &mut dyn StoreTx, session_id: Uuid, at: i64) -> Sto
     };
     let end = *session.end_time.get_or_insert(at.max(session.created_at));
     session.duration_s = whole_seconds_between(session.created_at, end);
-    if tx.open_connections(ConnectionScope::Session(session_id)).await?.is_empty() {
+    if tx
+        .open_connections(ConnectionScope::Session(session_id))
+        .await?
+        .is_empty()
+    {
         session.call_start = None;
     }
     tx.save_session(&session).await

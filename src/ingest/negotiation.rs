@@ -44,7 +44,11 @@ impl Negotiations {
 
     /// A renegotiation begins, unless one is already in progress.
     pub fn start_renegotiation(&mut self, at: i64) {
-        if self.0.last().is_some_and(|last| last.status == "connecting") {
+        if self
+            .0
+            .last()
+            .is_some_and(|last| last.status == "connecting")
+        {
             return;
         }
         self.start("renegotiation", at);
@@ -59,12 +63,17 @@ impl Negotiations {
         }
         last.status = status.into();
         last.end_time = Some(format_pm(at));
-        last.duration = parse_query_time(&last.start_time).map(|start| whole_seconds_between(start, at));
+        last.duration =
+            parse_query_time(&last.start_time).map(|start| whole_seconds_between(start, at));
         Some(last)
     }
 
     pub fn mark_stable(&mut self, at: i64) {
-        if self.0.last().is_some_and(|last| last.status == "connecting") {
+        if self
+            .0
+            .last()
+            .is_some_and(|last| last.status == "connecting")
+        {
             self.finish_last("stable", at);
         }
     }
@@ -86,7 +95,11 @@ impl Negotiations {
 
     /// Ending a connection fails whatever negotiation was still open.
     pub fn fail_open(&mut self, at: i64) {
-        if self.0.last().is_some_and(|last| last.status == "connecting" || last.status == "stable") {
+        if self
+            .0
+            .last()
+            .is_some_and(|last| last.status == "connecting" || last.status == "stable")
+        {
             self.finish_last("failed", at);
         }
     }
@@ -106,7 +119,10 @@ mod tests {
         assert_eq!(negotiations.mark_connected(T0 + 750_000), Some(750));
         // ICE "completed" later does not move it.
         assert_eq!(negotiations.mark_connected(T0 + 5_000_000), None);
-        assert_eq!(negotiations.0[0].end_time.as_deref(), Some(format_pm(T0 + 750_000).as_str()));
+        assert_eq!(
+            negotiations.0[0].end_time.as_deref(),
+            Some(format_pm(T0 + 750_000).as_str())
+        );
     }
 
     #[test]
@@ -118,7 +134,11 @@ mod tests {
         negotiations.mark_connected(T0 + 2);
         negotiations.start_renegotiation(T0 + 3);
         assert_eq!(negotiations.0.len(), 2);
-        assert_eq!(negotiations.mark_connected(T0 + 4), None, "renegotiations are not setup time");
+        assert_eq!(
+            negotiations.mark_connected(T0 + 4),
+            None,
+            "renegotiations are not setup time"
+        );
     }
 
     #[test]

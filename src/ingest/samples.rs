@@ -10,7 +10,9 @@ use uuid::Uuid;
 use crate::domain::emos::{self, EmosInput};
 use crate::domain::issue::IssueCode;
 use crate::domain::stats::{Direction, MediaKind, TrackNumbers, is_known_candidate_type};
-use crate::store::{ConnectionRow, SessionIdentity, StatsSampleRow, StoreResult, StoreTx, TrackRow, TrackSampleRow};
+use crate::store::{
+    ConnectionRow, SessionIdentity, StatsSampleRow, StoreResult, StoreTx, TrackRow, TrackSampleRow,
+};
 
 use super::STATS_INTERVAL_MS;
 use super::apply::insert_issue;
@@ -106,7 +108,9 @@ impl SampleState {
 
         for track in &command.stats.tracks {
             let track_id = self.resolve_track(tx, command, track).await?;
-            let emos = self.score(tx, &command.session, connection_id, track, command.at).await?;
+            let emos = self
+                .score(tx, &command.session, connection_id, track, command.at)
+                .await?;
             buffer.tracks.push(TrackSampleRow {
                 connection_id,
                 track_id,
@@ -132,12 +136,19 @@ impl SampleState {
 
     /// Candidate type, TCP/TURN detection and the "media flowed" evidence. The row is
     /// only read and locked when the cached facts say something changed.
-    async fn update_connection_facts(&mut self, tx: &mut dyn StoreTx, command: &StatsCommand) -> StoreResult<()> {
+    async fn update_connection_facts(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        command: &StatsCommand,
+    ) -> StoreResult<()> {
         let connection_id = command.connection.connection_id;
         let pair = &command.stats.pair;
         // A poll without a selected pair says nothing about the type: keep the last
         // one (PeerMetrics reset it to NULL).
-        let observed_type = pair.local_candidate_type.as_deref().filter(|t| is_known_candidate_type(t));
+        let observed_type = pair
+            .local_candidate_type
+            .as_deref()
+            .filter(|t| is_known_candidate_type(t));
         let uses_tcp = pair.protocol.as_deref() == Some("tcp");
         let uses_turn = observed_type == Some("relay");
         let shows_progress = command.stats.shows_progress;
@@ -168,9 +179,21 @@ impl SampleState {
             row.detected_turn |= uses_turn;
             row.established |= shows_progress;
             tx.save_connection(&row).await?;
-            for (detected, code) in [(new_tcp, IssueCode::TcpUsed), (new_turn, IssueCode::TurnUsed)] {
+            for (detected, code) in [
+                (new_tcp, IssueCode::TcpUsed),
+                (new_turn, IssueCode::TurnUsed),
+            ] {
                 if detected {
-                    insert_issue(tx, &command.session, code, Some(connection_id), None, None, command.at).await?;
+                    insert_issue(
+                        tx,
+                        &command.session,
+                        code,
+                        Some(connection_id),
+                        None,
+                        None,
+                        command.at,
+                    )
+                    .await?;
                 }
             }
             facts = ConnectionFacts::of(&row);
@@ -188,7 +211,11 @@ impl SampleState {
         let Some(identifier) = &track.track_identifier else {
             return Ok(None);
         };
-        let key = (command.session.session_id, track.direction, identifier.clone());
+        let key = (
+            command.session.session_id,
+            track.direction,
+            identifier.clone(),
+        );
         if let Some(id) = self.tracks.get(&key) {
             return Ok(Some(*id));
         }
@@ -235,23 +262,31 @@ impl SampleState {
             fec: track.fec,
         });
 
-        let tally = bounded(&mut self.emos).entry(session.session_id).or_default();
+        let tally = bounded(&mut self.emos)
+            .entry(session.session_id)
+            .or_default();
         let crossed = if score < emos::VERY_LOW {
             tally.very_low += 1;
             tally.very_low_sum += score;
-            (tally.very_low == EMOS_SAMPLES_FOR_ISSUE)
-                .then(|| (IssueCode::VeryLowEmos, tally.very_low_sum / f64::from(tally.very_low)))
+            (tally.very_low == EMOS_SAMPLES_FOR_ISSUE).then(|| {
+                (
+                    IssueCode::VeryLowEmos,
+                    tally.very_low_sum / f64::from(tally.very_low),
+                )
+            })
         } else if score < emos::LOW {
             tally.low += 1;
             tally.low_sum += score;
-            (tally.low == EMOS_SAMPLES_FOR_ISSUE).then(|| (IssueCode::LowEmos, tally.low_sum / f64::from(tally.low)))
+            (tally.low == EMOS_SAMPLES_FOR_ISSUE)
+                .then(|| (IssueCode::LowEmos, tally.low_sum / f64::from(tally.low)))
         } else {
             None
         };
         if let Some((code, average)) = crossed
             && !tx.issue_exists(session.session_id, code.as_str()).await?
         {
-            let data = serde_json::json!({ "average": (average * 100.0).round() / 100.0 }).to_string();
+            let data =
+                serde_json::json!({ "average": (average * 100.0).round() / 100.0 }).to_string();
             insert_issue(tx, session, code, Some(connection_id), None, Some(data), at).await?;
         }
         Ok(Some(score))

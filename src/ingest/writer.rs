@@ -73,14 +73,24 @@ impl Writer {
     /// Queues a command and waits until it is committed (or refused).
     pub async fn submit(&self, command: Command) -> ApiResult<Reply> {
         let (reply, answer) = oneshot::channel();
-        let job = Job { command, reply, queued_at: Instant::now() };
+        let job = Job {
+            command,
+            reply,
+            queued_at: Instant::now(),
+        };
         if self.sender.try_send(job).is_err() {
-            return Err(ApiError::with_message(ErrorCode::Unavailable, "ingest queue is full; retry later"));
+            return Err(ApiError::with_message(
+                ErrorCode::Unavailable,
+                "ingest queue is full; retry later",
+            ));
         }
         self.metrics.queued.fetch_add(1, Ordering::Relaxed);
-        answer
-            .await
-            .unwrap_or_else(|_| Err(ApiError::with_message(ErrorCode::Unavailable, "ingest writer stopped")))
+        answer.await.unwrap_or_else(|_| {
+            Err(ApiError::with_message(
+                ErrorCode::Unavailable,
+                "ingest writer stopped",
+            ))
+        })
     }
 }
 
@@ -99,7 +109,9 @@ impl WriterTask {
     async fn run(mut self) {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         while self.receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-            self.metrics.queued.fetch_sub(jobs.len() as u64, Ordering::Relaxed);
+            self.metrics
+                .queued
+                .fetch_sub(jobs.len() as u64, Ordering::Relaxed);
             let batch: Vec<Job> = std::mem::take(&mut jobs);
             self.process(batch).await;
         }
@@ -108,9 +120,16 @@ impl WriterTask {
 
     async fn process(&mut self, jobs: Vec<Job>) {
         let now = Instant::now();
-        let waited: u128 = jobs.iter().map(|job| now.duration_since(job.queued_at).as_micros()).sum();
-        self.metrics.queue_wait_micros_total.fetch_add(waited as u64, Ordering::Relaxed);
-        self.metrics.commands.fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        let waited: u128 = jobs
+            .iter()
+            .map(|job| now.duration_since(job.queued_at).as_micros())
+            .sum();
+        self.metrics
+            .queue_wait_micros_total
+            .fetch_add(waited as u64, Ordering::Relaxed);
+        self.metrics
+            .commands
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
 
         let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
         let mut outcome = self.run_with_retries(&commands).await;
@@ -136,13 +155,19 @@ impl WriterTask {
                 tracing::error!(error = ?error, command = commands[0].name(), "ingest command failed");
                 let error = ApiError::from(error);
                 for job in jobs {
-                    let _ = job.reply.send(Err(ApiError::with_message(error.code(), error.code().default_message())));
+                    let _ = job.reply.send(Err(ApiError::with_message(
+                        error.code(),
+                        error.code().default_message(),
+                    )));
                 }
             }
         }
     }
 
-    async fn run_with_retries(&mut self, commands: &[&Command]) -> Result<Vec<ApiResult<Reply>>, StoreError> {
+    async fn run_with_retries(
+        &mut self,
+        commands: &[&Command],
+    ) -> Result<Vec<ApiResult<Reply>>, StoreError> {
         let mut attempt = 0;
         loop {
             match self.run_batch(commands).await {
@@ -162,7 +187,10 @@ impl WriterTask {
         }
     }
 
-    async fn run_batch(&mut self, commands: &[&Command]) -> Result<Vec<ApiResult<Reply>>, StoreError> {
+    async fn run_batch(
+        &mut self,
+        commands: &[&Command],
+    ) -> Result<Vec<ApiResult<Reply>>, StoreError> {
         let started = Instant::now();
         let mut tx = self.store.begin().await?;
         let mut context = BatchContext::default();
@@ -176,7 +204,8 @@ impl WriterTask {
                 answer => answers.push(answer),
             }
         }
-        tx.insert_samples(&context.samples.stats, &context.samples.tracks).await?;
+        tx.insert_samples(&context.samples.stats, &context.samples.tracks)
+            .await?;
         let activity = self.activity_to_write(&context);
         tx.touch_conferences(&activity).await?;
         tx.commit().await?;
@@ -191,7 +220,9 @@ impl WriterTask {
             self.identities.remember_connection(identity);
         }
         let elapsed = started.elapsed().as_micros() as u64;
-        self.metrics.commit_micros_total.fetch_add(elapsed, Ordering::Relaxed);
+        self.metrics
+            .commit_micros_total
+            .fetch_add(elapsed, Ordering::Relaxed);
         self.metrics.batches.fetch_add(1, Ordering::Relaxed);
         Ok(answers)
     }

@@ -806,7 +806,11 @@ mod tests {
         for len in [0usize, 1, 2, 3, 7, 100, 511, 512, 513, 5000] {
             let sizes: Vec<usize> = chunk_sizes(len, 12).collect();
             assert_eq!(sizes.iter().sum::<usize>(), len);
-            assert!(sizes.iter().all(|size| size.is_power_of_two() && *size <= 512));
+            assert!(
+                sizes
+                    .iter()
+                    .all(|size| size.is_power_of_two() && *size <= 512)
+            );
         }
     }
 

@@ -11,5 +11,4 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("../../migrations/0001_initial.sql"),
 }];
 
-pub const CREATE_LEDGER: &str =
-    "create table if not exists schema_migration (version text primary key, applied_at bigint not null)";
+pub const CREATE_LEDGER: &str = "create table if not exists schema_migration (version text primary key, applied_at bigint not null)";

@@ -46,7 +46,9 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result
             Arc::new(postgres::PgStore::connect(url).await?)
         }
         Some(url) if url.starts_with("sqlite:") => {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             Arc::new(sqlite::SqliteStore::open(Path::new(path)).await?)
         }
         Some(other) => anyhow::bail!(
@@ -91,18 +93,38 @@ pub trait Store: Send + Sync + 'static {
 
     async fn app_by_api_key(&self, api_key: &str) -> StoreResult<Option<AppRecord>>;
     async fn session_identity(&self, session_id: Uuid) -> StoreResult<Option<SessionIdentity>>;
-    async fn connection_identity(&self, connection_id: Uuid) -> StoreResult<Option<ConnectionIdentity>>;
+    async fn connection_identity(
+        &self,
+        connection_id: Uuid,
+    ) -> StoreResult<Option<ConnectionIdentity>>;
     /// The app of a conference, when the participant is linked to it (the checks an
     /// init token needs before a session can be created).
-    async fn init_identity(&self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<Option<Uuid>>;
-    async fn conference_by_customer_id(&self, app_id: Uuid, conference_id: &str) -> StoreResult<Option<Uuid>>;
-    async fn participant_by_customer_id(&self, app_id: Uuid, participant_id: &str) -> StoreResult<Option<Uuid>>;
+    async fn init_identity(
+        &self,
+        conference_id: Uuid,
+        participant_id: Uuid,
+    ) -> StoreResult<Option<Uuid>>;
+    async fn conference_by_customer_id(
+        &self,
+        app_id: Uuid,
+        conference_id: &str,
+    ) -> StoreResult<Option<Uuid>>;
+    async fn participant_by_customer_id(
+        &self,
+        app_id: Uuid,
+        participant_id: &str,
+    ) -> StoreResult<Option<Uuid>>;
 
     /// Ongoing conferences whose coarse last activity is older than `cutoff`.
     async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>>;
 
     /// One page of a resource, newest first, with the total count of the filter.
-    async fn list(&self, resource: Resource, filter: &ListFilter, page: &PageRequest) -> StoreResult<Page>;
+    async fn list(
+        &self,
+        resource: Resource,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page>;
     async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<serde_json::Value>>;
 
     /// Stored samples of one connection, oldest first (tests and, later, graphs).
@@ -126,20 +148,49 @@ pub trait StoreTx: Send {
     async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()>;
 
     // Conferences and participants.
-    async fn upsert_conference(&mut self, app_id: Uuid, conference_id: &str, name: Option<&str>, now: i64) -> StoreResult<Uuid>;
-    async fn upsert_participant(&mut self, participant: &ParticipantUpsert<'_>) -> StoreResult<Uuid>;
-    async fn link_participant(&mut self, conference_id: Uuid, participant_id: Uuid, now: i64) -> StoreResult<()>;
-    async fn participant_in_conference(&mut self, conference_id: Uuid, reference: &str) -> StoreResult<Option<Uuid>>;
+    async fn upsert_conference(
+        &mut self,
+        app_id: Uuid,
+        conference_id: &str,
+        name: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Uuid>;
+    async fn upsert_participant(
+        &mut self,
+        participant: &ParticipantUpsert<'_>,
+    ) -> StoreResult<Uuid>;
+    async fn link_participant(
+        &mut self,
+        conference_id: Uuid,
+        participant_id: Uuid,
+        now: i64,
+    ) -> StoreResult<()>;
+    async fn participant_in_conference(
+        &mut self,
+        conference_id: Uuid,
+        reference: &str,
+    ) -> StoreResult<Option<Uuid>>;
     async fn participant_is_sfu(&mut self, participant_id: Uuid) -> StoreResult<bool>;
-    async fn lock_conference(&mut self, conference_id: Uuid) -> StoreResult<Option<ConferenceState>>;
+    async fn lock_conference(
+        &mut self,
+        conference_id: Uuid,
+    ) -> StoreResult<Option<ConferenceState>>;
     async fn save_conference(&mut self, state: &ConferenceState) -> StoreResult<()>;
-    async fn add_conference_counts(&mut self, conference_id: Uuid, counts: ConferenceCounts) -> StoreResult<()>;
+    async fn add_conference_counts(
+        &mut self,
+        conference_id: Uuid,
+        counts: ConferenceCounts,
+    ) -> StoreResult<()>;
     async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()>;
     async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>>;
 
     // Sessions.
     async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
-    async fn session_count(&mut self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<i64>;
+    async fn session_count(
+        &mut self,
+        conference_id: Uuid,
+        participant_id: Uuid,
+    ) -> StoreResult<i64>;
     async fn lock_session(&mut self, session_id: Uuid) -> StoreResult<Option<SessionRow>>;
     async fn save_session(&mut self, session: &SessionRow) -> StoreResult<()>;
     async fn sessions_of_conference(&mut self, conference_id: Uuid) -> StoreResult<Vec<Uuid>>;
@@ -149,19 +200,32 @@ pub trait StoreTx: Send {
     async fn lock_connection(&mut self, connection_id: Uuid) -> StoreResult<Option<ConnectionRow>>;
     async fn save_connection(&mut self, connection: &ConnectionRow) -> StoreResult<()>;
     async fn open_connections(&mut self, scope: ConnectionScope) -> StoreResult<Vec<Uuid>>;
-    async fn connections_of_session(&mut self, session_id: Uuid) -> StoreResult<Vec<ConnectionRow>>;
+    async fn connections_of_session(&mut self, session_id: Uuid)
+    -> StoreResult<Vec<ConnectionRow>>;
 
     // Tracks, events, issues.
     async fn upsert_track(&mut self, track: &TrackRow) -> StoreResult<Uuid>;
-    async fn find_track(&mut self, session_id: Uuid, track_id: &str) -> StoreResult<Option<TrackRow>>;
+    async fn find_track(
+        &mut self,
+        session_id: Uuid,
+        track_id: &str,
+    ) -> StoreResult<Option<TrackRow>>;
     async fn save_track_info(&mut self, id: Uuid, info: &str) -> StoreResult<()>;
     async fn insert_event(&mut self, event: &EventRow) -> StoreResult<()>;
-    async fn event_data_of_type(&mut self, session_id: Uuid, event_type: &str) -> StoreResult<Vec<Option<String>>>;
+    async fn event_data_of_type(
+        &mut self,
+        session_id: Uuid,
+        event_type: &str,
+    ) -> StoreResult<Vec<Option<String>>>;
     async fn insert_issue(&mut self, issue: &IssueRow) -> StoreResult<()>;
     async fn issue_exists(&mut self, session_id: Uuid, code: &str) -> StoreResult<bool>;
 
     // Samples, written in bulk.
-    async fn insert_samples(&mut self, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()>;
+    async fn insert_samples(
+        &mut self,
+        stats: &[StatsSampleRow],
+        tracks: &[TrackSampleRow],
+    ) -> StoreResult<()>;
 
     /// Bulk load for the demo seeder: every row in as few statements as possible.
     async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()>;

@@ -19,13 +19,18 @@ impl PgStore {
 
     pub async fn connect_in_schema(url: &str, schema: &str) -> anyhow::Result<Self> {
         anyhow::ensure!(
-            schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "schema names are restricted to [A-Za-z0-9_]"
         );
         Self::connect_with(PgConnectOptions::from_str(url)?, Some(schema.to_owned())).await
     }
 
-    async fn connect_with(options: PgConnectOptions, schema: Option<String>) -> anyhow::Result<Self> {
+    async fn connect_with(
+        options: PgConnectOptions,
+        schema: Option<String>,
+    ) -> anyhow::Result<Self> {
         let options = options.application_name("callvitals");
         if let Some(schema) = &schema {
             let admin = sqlx::PgPool::connect_with(options.clone()).await?;
@@ -51,14 +56,24 @@ impl PgStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { read: pool.clone(), write: pool })
+        Ok(Self {
+            read: pool.clone(),
+            write: pool,
+        })
     }
 }
 
 pub async fn drop_schema(url: &str, schema: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    anyhow::ensure!(
+        schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    );
     let pool = sqlx::PgPool::connect_with(PgConnectOptions::from_str(url)?).await?;
-    pool.execute(sqlx::raw_sql(&format!("drop schema if exists {schema} cascade"))).await?;
+    pool.execute(sqlx::raw_sql(&format!(
+        "drop schema if exists {schema} cascade"
+    )))
+    .await?;
     pool.close().await;
     Ok(())
 }

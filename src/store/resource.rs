@@ -79,7 +79,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: 50, before: None }
+        Self {
+            limit: 50,
+            before: None,
+        }
     }
 }
 
@@ -118,11 +121,19 @@ pub struct Condition {
 }
 
 fn condition(sql_before: &'static str, bind: Bind) -> Condition {
-    Condition { sql_before, bind, sql_after: "" }
+    Condition {
+        sql_before,
+        bind,
+        sql_after: "",
+    }
 }
 
 fn subquery(sql_before: &'static str, bind: Bind) -> Condition {
-    Condition { sql_before, bind, sql_after: ")" }
+    Condition {
+        sql_before,
+        bind,
+        sql_after: ")",
+    }
 }
 
 /// The conditions a filter means for a resource. Filters a resource does not support
@@ -164,7 +175,10 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     }
     if let Some(code) = &filter.issue_code {
         out.push(match resource {
-            Conferences => subquery("id in (select conference_id from issue where code = ", Bind::Text(code.clone())),
+            Conferences => subquery(
+                "id in (select conference_id from issue where code = ",
+                Bind::Text(code.clone()),
+            ),
             _ => condition("code = ", Bind::Text(code.clone())),
         });
     }
@@ -200,7 +214,10 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
         ("participantId", filter.participant_id.is_some()),
         ("sessionId", filter.session_id.is_some()),
         ("issue_code", filter.issue_code.is_some()),
-        ("duration", filter.duration_gte.is_some() || filter.duration_lt.is_some()),
+        (
+            "duration",
+            filter.duration_gte.is_some() || filter.duration_lt.is_some(),
+        ),
         ("ongoing", filter.ongoing.is_some()),
     ];
     used.into_iter()
@@ -359,6 +376,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(unsupported_filter(Resource::Conferences, &filter), None);
-        assert_eq!(unsupported_filter(Resource::Sessions, &filter), Some("duration"));
+        assert_eq!(
+            unsupported_filter(Resource::Sessions, &filter),
+            Some("duration")
+        );
     }
 }

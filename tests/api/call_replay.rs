@@ -9,8 +9,22 @@ use crate::helpers::{Engine, TestApp, stats_body};
 engine_tests!(two_party_call_is_stored_completely);
 
 async fn list(app: &TestApp, resource: Resource, conference: uuid::Uuid) -> Vec<Value> {
-    let filter = ListFilter { conference_id: Some(conference), ..Default::default() };
-    app.store.list(resource, &filter, &PageRequest { limit: 200, before: None }).await.unwrap().results
+    let filter = ListFilter {
+        conference_id: Some(conference),
+        ..Default::default()
+    };
+    app.store
+        .list(
+            resource,
+            &filter,
+            &PageRequest {
+                limit: 200,
+                before: None,
+            },
+        )
+        .await
+        .unwrap()
+        .results
 }
 
 async fn two_party_call_is_stored_completely(engine: Engine) {
@@ -22,19 +36,38 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
 
     // getUserMedia: constraints, stream details, and (for Bob) a first failure.
     for (token, body) in [
-        (&alice, json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true, "video": true}}})),
-        (&alice, json!({"eventName": "getUserMedia", "data": {"audio": [{"id": "local-audio", "kind": "audio", "label": "Mic",
-            "muted": false, "readyState": "live"}], "video": [{"id": "local-video", "kind": "video", "label": null}]}})),
-        (&bob, json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true}}})),
-        (&bob, json!({"eventName": "getUserMedia", "data": {"error": {"name": "NotReadableError", "message": "Device in use"}}})),
+        (
+            &alice,
+            json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true, "video": true}}}),
+        ),
+        (
+            &alice,
+            json!({"eventName": "getUserMedia", "data": {"audio": [{"id": "local-audio", "kind": "audio", "label": "Mic",
+            "muted": false, "readyState": "live"}], "video": [{"id": "local-video", "kind": "video", "label": null}]}}),
+        ),
+        (
+            &bob,
+            json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true}}}),
+        ),
+        (
+            &bob,
+            json!({"eventName": "getUserMedia", "data": {"error": {"name": "NotReadableError", "message": "Device in use"}}}),
+        ),
         // Bob retries and gets his microphone, so he did not lose media access.
-        (&bob, json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true}}})),
+        (
+            &bob,
+            json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true}}}),
+        ),
     ] {
         let mut body = body;
         body["token"] = json!(token);
         let response = app.post("/v1/events/get-user-media", &body).await;
         assert_eq!(response.status, 200, "{}", response.text());
-        assert_eq!(response.body.as_ref(), b"\"\"", "acks are the JSON string \"\"");
+        assert_eq!(
+            response.body.as_ref(),
+            b"\"\"",
+            "acks are the JSON string \"\""
+        );
     }
 
     // Each side adds its peer connection two minutes ago (events queued, sent with delta).
@@ -64,9 +97,17 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
             event
         })
     };
-    for event in events(&alice, &alice_peer, &alice_conn, 120_000).chain(events(&bob, &bob_peer, &bob_conn, 119_000)) {
+    for event in events(&alice, &alice_peer, &alice_conn, 120_000)
+        .chain(events(&bob, &bob_peer, &bob_conn, 119_000))
+    {
         let response = app.post("/v1/connection", &event).await;
-        assert_eq!(response.status, 200, "{} -> {}", event["eventName"], response.text());
+        assert_eq!(
+            response.status,
+            200,
+            "{} -> {}",
+            event["eventName"],
+            response.text()
+        );
     }
 
     // Remote tracks arrive.
@@ -85,7 +126,12 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         }
         let response = app.post("/v1/stats", &body).await;
         assert_eq!(response.status, 200, "{}", response.text());
-        let response = app.post("/v1/stats", &stats_body(&bob, &bob_peer, &bob_conn, tick, "host", "udp")).await;
+        let response = app
+            .post(
+                "/v1/stats",
+                &stats_body(&bob, &bob_peer, &bob_conn, tick, "host", "udp"),
+            )
+            .await;
         assert_eq!(response.status, 200, "{}", response.text());
     }
 
@@ -96,50 +142,127 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     let mute = app.put("/v1/tracks", &json!({"event": "mute", "trackId": "local-audio", "data": {"check": "muted"}, "token": alice})).await;
     assert_eq!(mute.status, 200, "{}", mute.text());
     assert_eq!(mute.json()["data"]["track_info"]["muted"], true);
-    let sdk = app.put("/v1/sessions", &json!({"webrtcSdk": "livekit", "token": alice})).await;
+    let sdk = app
+        .put(
+            "/v1/sessions",
+            &json!({"webrtcSdk": "livekit", "token": alice}),
+        )
+        .await;
     assert_eq!(sdk.status, 200, "{}", sdk.text());
-    let devices = app.put("/v1/sessions", &json!({"devices": [], "token": alice})).await;
-    assert_eq!(devices.json()["data"]["webrtc_sdk"], "livekit", "a devices update keeps webrtc_sdk");
+    let devices = app
+        .put("/v1/sessions", &json!({"devices": [], "token": alice}))
+        .await;
     assert_eq!(
-        app.post("/v1/events/browser", &json!({"eventName": "custom", "data": {"eventName": "mute"}, "token": alice})).await.status,
+        devices.json()["data"]["webrtc_sdk"],
+        "livekit",
+        "a devices update keeps webrtc_sdk"
+    );
+    assert_eq!(
+        app.post(
+            "/v1/events/browser",
+            &json!({"eventName": "custom", "data": {"eventName": "mute"}, "token": alice})
+        )
+        .await
+        .status,
         200
     );
-    assert_eq!(app.post("/v1/events/browser", &json!({"eventName": "tabFocus", "focus": false, "token": alice})).await.status, 200);
+    assert_eq!(
+        app.post(
+            "/v1/events/browser",
+            &json!({"eventName": "tabFocus", "focus": false, "token": alice})
+        )
+        .await
+        .status,
+        200
+    );
 
     // The conference is live.
     let conference_id = uuid::Uuid::parse_str(
-        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id)).await.json()["results"][0]["id"].as_str().unwrap(),
+        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id))
+            .await
+            .json()["results"][0]["id"]
+            .as_str()
+            .unwrap(),
     )
     .unwrap();
-    let live = app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap();
+    let live = app
+        .store
+        .get(Resource::Conferences, conference_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(live["ongoing"], true);
 
     // Bob leaves with endCall; Alice closes the tab (fetch keepalive, then the beacon).
-    assert_eq!(app.post("/v1/events/browser", &json!({"eventName": "endCall", "token": bob})).await.status, 200);
-    let still_live = app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap();
-    assert_eq!(still_live["ongoing"], true, "Alice's connection is still open");
-    assert_eq!(app.post_raw("/v1/events/browser", format!(r#"{{"token":"{alice}","eventName":"beforeunload"}}"#)).await.status, 200);
+    assert_eq!(
+        app.post(
+            "/v1/events/browser",
+            &json!({"eventName": "endCall", "token": bob})
+        )
+        .await
+        .status,
+        200
+    );
+    let still_live = app
+        .store
+        .get(Resource::Conferences, conference_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        still_live["ongoing"], true,
+        "Alice's connection is still open"
+    );
+    assert_eq!(
+        app.post_raw(
+            "/v1/events/browser",
+            format!(r#"{{"token":"{alice}","eventName":"beforeunload"}}"#)
+        )
+        .await
+        .status,
+        200
+    );
     let beacon = app
         .client
-        .send(hyper::Method::POST, &app.url("/v1/events/browser"), &[("content-type", "text/plain;charset=UTF-8")],
-            format!(r#"{{"token":"{alice}","eventName":"unload"}}"#))
+        .send(
+            hyper::Method::POST,
+            &app.url("/v1/events/browser"),
+            &[("content-type", "text/plain;charset=UTF-8")],
+            format!(r#"{{"token":"{alice}","eventName":"unload"}}"#),
+        )
         .await
         .unwrap();
     assert_eq!(beacon.status, 200);
 
     // Stats after the end are refused so the SDK stops sending.
-    let late = app.post("/v1/stats", &stats_body(&alice, &alice_peer, &alice_conn, 4, "relay", "tcp")).await;
+    let late = app
+        .post(
+            "/v1/stats",
+            &stats_body(&alice, &alice_peer, &alice_conn, 4, "relay", "tcp"),
+        )
+        .await;
     assert_eq!(late.status, 400);
     assert_eq!(late.json()["error_code"], "connection_ended");
 
     // --- what was stored ---
-    let conference = app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap();
+    let conference = app
+        .store
+        .get(Resource::Conferences, conference_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(conference["conference_id"], "room-42");
     assert_eq!(conference["conference_name"], "Daily standup");
-    assert_eq!(conference["ongoing"], false, "the last connection ending ends the conference");
+    assert_eq!(
+        conference["ongoing"], false,
+        "the last connection ending ends the conference"
+    );
     assert!(conference["end_time"].is_string());
     let duration = conference["duration"].as_i64().unwrap();
-    assert!((118..=122).contains(&duration), "active time from the first addConnection: {duration}");
+    assert!(
+        (118..=122).contains(&duration),
+        "active time from the first addConnection: {duration}"
+    );
     assert_eq!(conference["participants_count"], 2);
     assert_eq!(conference["has_errors"], false);
     assert_eq!(conference["has_warnings"], true);
@@ -148,7 +271,10 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     assert_eq!(sessions.len(), 2);
     for session in &sessions {
         assert_eq!(session["platform"]["browser"]["name"], "Chrome");
-        assert_eq!(session["metadata"]["score"], 4.5, "floats are accepted in meta");
+        assert_eq!(
+            session["metadata"]["score"], 4.5,
+            "floats are accepted in meta"
+        );
         assert_eq!(session["app_version"], "1.2.3");
         assert!(session["end_time"].is_string());
     }
@@ -166,44 +292,94 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     // Event times are "received minus delta", so the requests' own spacing (a few ms)
     // adds to the 800 ms the deltas describe; ICE "completed" came 4.2 s later.
     let setup = alice_connection["setup_time_ms"].as_i64().unwrap();
-    assert!((800..1000).contains(&setup), "addConnection to first connected, not to ICE completed: {setup}");
-    assert_eq!(alice_connection["connection_info"]["negotiations"][0]["status"], "connected");
+    assert!(
+        (800..1000).contains(&setup),
+        "addConnection to first connected, not to ICE completed: {setup}"
+    );
+    assert_eq!(
+        alice_connection["connection_info"]["negotiations"][0]["status"],
+        "connected"
+    );
     assert_eq!(alice_connection["connection_info"]["detected_turn"], true);
     assert!(alice_connection["end_time"].is_string() && bob_connection["end_time"].is_string());
 
     let issues = list(&app, Resource::Issues, conference_id).await;
-    let codes: Vec<&str> = issues.iter().map(|issue| issue["code"].as_str().unwrap()).collect();
-    for expected in ["turn_used", "tcp_used", "connection_disconnected", "getusermedia_error"] {
-        assert_eq!(codes.iter().filter(|code| **code == expected).count(), 1, "{expected} in {codes:?}");
+    let codes: Vec<&str> = issues
+        .iter()
+        .map(|issue| issue["code"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "turn_used",
+        "tcp_used",
+        "connection_disconnected",
+        "getusermedia_error",
+    ] {
+        assert_eq!(
+            codes.iter().filter(|code| **code == expected).count(),
+            1,
+            "{expected} in {codes:?}"
+        );
     }
-    assert!(!codes.contains(&"no_connection") && !codes.contains(&"no_media_access"), "{codes:?}");
-    assert!(issues.iter().all(|issue| issue["conference"] == conference_id.to_string()), "every issue has its conference");
+    assert!(
+        !codes.contains(&"no_connection") && !codes.contains(&"no_media_access"),
+        "{codes:?}"
+    );
+    assert!(
+        issues
+            .iter()
+            .all(|issue| issue["conference"] == conference_id.to_string()),
+        "every issue has its conference"
+    );
 
     let alice_conn_id = uuid::Uuid::parse_str(&alice_conn).unwrap();
     let samples = app.store.stats_samples(alice_conn_id).await.unwrap();
     assert_eq!(samples.len(), 3);
     assert_eq!(samples[0].rtt_ms, Some(31.0));
     assert_eq!(samples[2].bytes_sent, Some(254_000 * 3));
-    assert_eq!(samples[0].bytes_sent, Some(254_000 * 2), "the retried post is dated 1.5 s back by its delta");
+    assert_eq!(
+        samples[0].bytes_sent,
+        Some(254_000 * 2),
+        "the retried post is dated 1.5 s back by its delta"
+    );
     let raw = zstd::bulk::decompress(samples[0].raw.as_ref().unwrap(), 1 << 20).unwrap();
     let raw: Value = serde_json::from_slice(&raw).unwrap();
-    assert_eq!(raw["connection"]["local"]["candidateType"], "relay", "the raw payload is kept");
+    assert_eq!(
+        raw["connection"]["local"]["candidateType"], "relay",
+        "the raw payload is kept"
+    );
 
     let tracks = app.store.track_samples(alice_conn_id).await.unwrap();
     assert_eq!(tracks.len(), 12, "four reports per post");
-    let inbound_video = tracks.iter().find(|t| t.kind == 1 && t.direction == 0).unwrap();
+    let inbound_video = tracks
+        .iter()
+        .find(|t| t.kind == 1 && t.direction == 0)
+        .unwrap();
     assert_eq!(inbound_video.frame_width, Some(1280));
     assert_eq!(inbound_video.frames_per_second, Some(30.0));
-    let inbound_audio = tracks.iter().find(|t| t.kind == 0 && t.direction == 0).unwrap();
-    assert!(inbound_audio.emos.is_some_and(|score| score > 1.0 && score <= 5.0));
+    let inbound_audio = tracks
+        .iter()
+        .find(|t| t.kind == 0 && t.direction == 0)
+        .unwrap();
+    assert!(
+        inbound_audio
+            .emos
+            .is_some_and(|score| score > 1.0 && score <= 5.0)
+    );
     assert!(tracks.iter().all(|t| t.track_id.is_some()));
 
     let events = app.store.events(conference_id).await.unwrap();
-    let candidate = events.iter().find(|e| e.event_type == "onicecandidate").unwrap();
+    let candidate = events
+        .iter()
+        .find(|e| e.event_type == "onicecandidate")
+        .unwrap();
     let candidate: Value = serde_json::from_str(candidate.data.as_deref().unwrap()).unwrap();
     assert!(candidate.get("somethingElse").is_none() && candidate.get("relatedAddress").is_none());
     let focus = events.iter().find(|e| e.event_type == "tabFocus").unwrap();
-    assert_eq!(focus.data.as_deref(), Some(r#"{"focus":false}"#), "top-level payloads are kept");
+    assert_eq!(
+        focus.data.as_deref(),
+        Some(r#"{"focus":false}"#),
+        "top-level payloads are kept"
+    );
 
     app.stop().await;
 }

@@ -11,8 +11,12 @@ async fn every_acknowledged_post_is_stored(engine: Engine) {
     let app = Arc::new(TestApp::spawn(engine).await);
     let mut connections = Vec::new();
     for index in 0..30 {
-        let token = app.join(&format!("room-{}", index / 2), &format!("user-{index}")).await;
-        let (peer, connection) = app.add_connection(&token, &format!("peer-{index}"), 0).await;
+        let token = app
+            .join(&format!("room-{}", index / 2), &format!("user-{index}"))
+            .await;
+        let (peer, connection) = app
+            .add_connection(&token, &format!("peer-{index}"), 0)
+            .await;
         connections.push((token, peer, connection));
     }
 
@@ -23,7 +27,12 @@ async fn every_acknowledged_post_is_stored(engine: Engine) {
             let app = app.clone();
             let (token, peer, connection) = (token.clone(), peer.clone(), connection.clone());
             tasks.push(tokio::spawn(async move {
-                app.post("/v1/stats", &stats_body(&token, &peer, &connection, tick, "host", "udp")).await.status
+                app.post(
+                    "/v1/stats",
+                    &stats_body(&token, &peer, &connection, tick, "host", "udp"),
+                )
+                .await
+                .status
             }));
         }
     }
@@ -33,16 +42,28 @@ async fn every_acknowledged_post_is_stored(engine: Engine) {
             acknowledged += 1;
         }
     }
-    assert_eq!(acknowledged, 30 * posts_per_connection, "no post was refused");
+    assert_eq!(
+        acknowledged,
+        30 * posts_per_connection,
+        "no post was refused"
+    );
 
     let mut stored = 0;
     for (_, _, connection) in &connections {
-        let samples = app.store.stats_samples(uuid::Uuid::parse_str(connection).unwrap()).await.unwrap();
+        let samples = app
+            .store
+            .stats_samples(uuid::Uuid::parse_str(connection).unwrap())
+            .await
+            .unwrap();
         assert_eq!(samples.len() as i64, posts_per_connection);
         stored += samples.len() as i64;
     }
     assert_eq!(stored, acknowledged);
     assert_eq!(app.counts().await.track_samples, acknowledged * 4);
 
-    Arc::try_unwrap(app).ok().expect("no other handle").stop().await;
+    Arc::try_unwrap(app)
+        .ok()
+        .expect("no other handle")
+        .stop()
+        .await;
 }

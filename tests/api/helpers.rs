@@ -38,7 +38,8 @@ macro_rules! engine_tests {
 }
 
 pub fn postgres_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// A fresh store: a temporary SQLite file, or a new PostgreSQL schema. PostgreSQL
@@ -54,15 +55,25 @@ impl TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
         match engine {
             Engine::Sqlite => {
-                let store = callvitals::store::open(None, dir.path()).await.expect("sqlite store");
-                TestStore { store, schema: None, _dir: dir }
+                let store = callvitals::store::open(None, dir.path())
+                    .await
+                    .expect("sqlite store");
+                TestStore {
+                    store,
+                    schema: None,
+                    _dir: dir,
+                }
             }
             Engine::Postgres => {
                 let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
                 let store = callvitals::store::open_postgres_schema(&postgres_url(), &schema)
                     .await
                     .expect("PostgreSQL must be running for the test suite (TEST_DATABASE_URL)");
-                TestStore { store, schema: Some(schema), _dir: dir }
+                TestStore {
+                    store,
+                    schema: Some(schema),
+                    _dir: dir,
+                }
             }
         }
     }
@@ -70,7 +81,9 @@ impl TestStore {
     pub async fn cleanup(self) {
         self.store.close().await;
         if let Some(schema) = &self.schema {
-            callvitals::store::drop_postgres_schema(&postgres_url(), schema).await.expect("drop schema");
+            callvitals::store::drop_postgres_schema(&postgres_url(), schema)
+                .await
+                .expect("drop schema");
         }
     }
 }
@@ -107,8 +120,12 @@ impl TestApp {
         callvitals::telemetry::init("warn");
         let test_store = TestStore::new(engine).await;
         let store = test_store.store.clone();
-        let app = callvitals::cli::create_app(&store, "Acme", "prod", None).await.expect("app");
-        let application = Application::build_with_store(settings(layer), store.clone()).await.expect("build");
+        let app = callvitals::cli::create_app(&store, "Acme", "prod", None)
+            .await
+            .expect("app");
+        let application = Application::build_with_store(settings(layer), store.clone())
+            .await
+            .expect("build");
         let base = format!("http://{}", application.address());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(application.run_until_stopped(async move {
@@ -144,23 +161,37 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> HttpResponse {
-        self.client.post_text(&self.url(path), body.to_string()).await.expect("request")
+        self.client
+            .post_text(&self.url(path), body.to_string())
+            .await
+            .expect("request")
     }
 
     pub async fn post_raw(&self, path: &str, body: impl Into<axum::body::Bytes>) -> HttpResponse {
-        self.client.post_text(&self.url(path), body).await.expect("request")
+        self.client
+            .post_text(&self.url(path), body)
+            .await
+            .expect("request")
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> HttpResponse {
         self.client
-            .send(hyper::Method::PUT, &self.url(path), &[("content-type", "text/plain")], body.to_string())
+            .send(
+                hyper::Method::PUT,
+                &self.url(path),
+                &[("content-type", "text/plain")],
+                body.to_string(),
+            )
             .await
             .expect("request")
     }
 
     pub async fn admin_get(&self, path: &str) -> HttpResponse {
         let auth = format!("Bearer {ADMIN_TOKEN}");
-        self.client.get(&self.url(path), &[("authorization", &auth)]).await.expect("request")
+        self.client
+            .get(&self.url(path), &[("authorization", &auth)])
+            .await
+            .expect("request")
     }
 
     pub async fn counts(&self) -> TableCounts {
@@ -202,11 +233,15 @@ impl TestApp {
             .await;
         assert_eq!(response.status, 200, "addConnection: {}", response.text());
         let body = response.json();
-        (body["peer_id"].as_str().unwrap().to_owned(), body["connection_id"].as_str().unwrap().to_owned())
+        (
+            body["peer_id"].as_str().unwrap().to_owned(),
+            body["connection_id"].as_str().unwrap().to_owned(),
+        )
     }
 
     pub fn session_token_for(&self, session: uuid::Uuid, issued_at: f64) -> String {
-        self.keys.mint_session(&SessionClaims { session, issued_at })
+        self.keys
+            .mint_session(&SessionClaims { session, issued_at })
     }
 }
 
@@ -216,7 +251,14 @@ pub fn chrome_platform() -> Value {
 }
 
 /// A stats body shaped like webrtc-stats 5.7 output, about 2 KB.
-pub fn stats_body(token: &str, peer: &str, connection: &str, tick: i64, candidate_type: &str, protocol: &str) -> Value {
+pub fn stats_body(
+    token: &str,
+    peer: &str,
+    connection: &str,
+    tick: i64,
+    candidate_type: &str,
+    protocol: &str,
+) -> Value {
     json!({
         "data": {
             "audio": {

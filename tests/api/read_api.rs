@@ -3,7 +3,10 @@
 use crate::engine_tests;
 use crate::helpers::{ADMIN_TOKEN, Engine, TestApp};
 
-engine_tests!(lists_page_newest_first_behind_the_admin_token, cors_echoes_the_origin_and_answers_preflights);
+engine_tests!(
+    lists_page_newest_first_behind_the_admin_token,
+    cors_echoes_the_origin_and_answers_preflights
+);
 
 async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
     let app = TestApp::spawn(engine).await;
@@ -15,7 +18,11 @@ async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
     let anonymous = app.client.get(&app.url(&path), &[]).await.unwrap();
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.json()["error_code"], "not_authenticated");
-    let wrong = app.client.get(&app.url(&path), &[("authorization", "Bearer nope")]).await.unwrap();
+    let wrong = app
+        .client
+        .get(&app.url(&path), &[("authorization", "Bearer nope")])
+        .await
+        .unwrap();
     assert_eq!(wrong.status, 401);
 
     let mut seen = Vec::new();
@@ -33,15 +40,35 @@ async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
             None => break,
         }
     }
-    assert_eq!(seen, ["room-4", "room-3", "room-2", "room-1", "room-0"], "newest first, each once");
+    assert_eq!(
+        seen,
+        ["room-4", "room-3", "room-2", "room-1", "room-0"],
+        "newest first, each once"
+    );
 
-    let conference_id = app.admin_get(&path).await.json()["results"][0]["id"].as_str().unwrap().to_owned();
-    let detail = app.admin_get(&format!("/v1/conferences/{conference_id}")).await;
+    let conference_id = app.admin_get(&path).await.json()["results"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail = app
+        .admin_get(&format!("/v1/conferences/{conference_id}"))
+        .await;
     assert_eq!(detail.status, 200);
-    assert_eq!(detail.json()["data"]["participants"].as_array().unwrap().len(), 1);
-    assert!(detail.text().contains("\"created_at\": \""), "Python-style JSON with PeerMetrics datetimes");
+    assert_eq!(
+        detail.json()["data"]["participants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        detail.text().contains("\"created_at\": \""),
+        "Python-style JSON with PeerMetrics datetimes"
+    );
 
-    let unknown = app.admin_get(&format!("/v1/conferences/{}", uuid::Uuid::new_v4())).await;
+    let unknown = app
+        .admin_get(&format!("/v1/conferences/{}", uuid::Uuid::new_v4()))
+        .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json()["error_code"], "conference_not_found");
     let unscoped = app.admin_get("/v1/sessions").await;
@@ -58,21 +85,47 @@ async fn cors_echoes_the_origin_and_answers_preflights(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let preflight = app
         .client
-        .send(hyper::Method::OPTIONS, &app.url("/v1/sessions"), &[("origin", "https://meet.example"),
-            ("access-control-request-method", "PUT")], "")
+        .send(
+            hyper::Method::OPTIONS,
+            &app.url("/v1/sessions"),
+            &[
+                ("origin", "https://meet.example"),
+                ("access-control-request-method", "PUT"),
+            ],
+            "",
+        )
         .await
         .unwrap();
     assert_eq!(preflight.status, 200);
-    assert_eq!(preflight.headers["access-control-allow-origin"], "https://meet.example");
-    assert_eq!(preflight.headers["access-control-allow-credentials"], "true");
-    assert!(preflight.headers["access-control-allow-methods"].to_str().unwrap().contains("PUT"));
+    assert_eq!(
+        preflight.headers["access-control-allow-origin"],
+        "https://meet.example"
+    );
+    assert_eq!(
+        preflight.headers["access-control-allow-credentials"],
+        "true"
+    );
+    assert!(
+        preflight.headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("PUT")
+    );
 
     let response = app
         .client
-        .send(hyper::Method::POST, &app.url("/v1/initialize"), &[("origin", "https://meet.example")], "{}")
+        .send(
+            hyper::Method::POST,
+            &app.url("/v1/initialize"),
+            &[("origin", "https://meet.example")],
+            "{}",
+        )
         .await
         .unwrap();
     assert_eq!(response.status, 400);
-    assert_eq!(response.headers["access-control-allow-origin"], "https://meet.example");
+    assert_eq!(
+        response.headers["access-control-allow-origin"],
+        "https://meet.example"
+    );
     app.stop().await;
 }

@@ -16,13 +16,21 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     // The conference was created 20 minutes ago (initialize carries no delta).
     let twenty_minutes_ago = callvitals::domain::time::now_micros() - 20 * 60 * 1_000_000;
     let mut tx = app.store.begin().await.unwrap();
-    tx.upsert_conference(app.app.id, "room-stale", None, twenty_minutes_ago).await.unwrap();
+    tx.upsert_conference(app.app.id, "room-stale", None, twenty_minutes_ago)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let init = app
-        .post("/v1/initialize", &json!({"conferenceId": "room-stale", "userId": "alice", "apiKey": app.app.api_key}))
+        .post(
+            "/v1/initialize",
+            &json!({"conferenceId": "room-stale", "userId": "alice", "apiKey": app.app.api_key}),
+        )
         .await;
     let session = app
-        .post("/v1/sessions", &json!({"platform": {}, "delta": 20 * 60_000, "token": init.json()["token"]}))
+        .post(
+            "/v1/sessions",
+            &json!({"platform": {}, "delta": 20 * 60_000, "token": init.json()["token"]}),
+        )
         .await;
     let alice = session.json()["token"].as_str().unwrap().to_owned();
     // Connected 20 minutes ago, last stats 15 minutes ago, then silence.
@@ -31,28 +39,63 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     stats["delta"] = json!(15 * 60_000);
     assert_eq!(app.post("/v1/stats", &stats).await.status, 200);
 
-    let (writer, writer_task) = callvitals::ingest::Writer::spawn(app.store.clone(), std::sync::Arc::new(IdentityCache::default()));
+    let (writer, writer_task) = callvitals::ingest::Writer::spawn(
+        app.store.clone(),
+        std::sync::Arc::new(IdentityCache::default()),
+    );
     // Not stale yet for a 30-minute idle limit.
-    callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(30 * 60)).await.unwrap();
+    callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(30 * 60))
+        .await
+        .unwrap();
     let conference_id = uuid::Uuid::parse_str(
-        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id)).await.json()["results"][0]["id"].as_str().unwrap(),
+        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id))
+            .await
+            .json()["results"][0]["id"]
+            .as_str()
+            .unwrap(),
     )
     .unwrap();
-    assert_eq!(app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap()["ongoing"], true);
+    assert_eq!(
+        app.store
+            .get(Resource::Conferences, conference_id)
+            .await
+            .unwrap()
+            .unwrap()["ongoing"],
+        true
+    );
 
     // Stale for a 10-minute limit.
-    let swept = callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(10 * 60)).await.unwrap();
+    let swept = callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(10 * 60))
+        .await
+        .unwrap();
     assert_eq!(swept, 1);
     drop(writer);
     writer_task.await.unwrap();
 
-    let conference = app.store.get(Resource::Conferences, conference_id).await.unwrap().unwrap();
+    let conference = app
+        .store
+        .get(Resource::Conferences, conference_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(conference["ongoing"], false);
     let duration = conference["duration"].as_i64().unwrap();
-    assert!((299..=301).contains(&duration), "five active minutes, not twenty: {duration}");
-    let sessions = app.admin_get(&format!("/v1/sessions?conferenceId={conference_id}")).await.json();
-    assert!(sessions["results"][0]["end_time"].is_string(), "the session is ended too");
-    let connection_row = app.admin_get(&format!("/v1/connections/{connection}")).await.json();
+    assert!(
+        (299..=301).contains(&duration),
+        "five active minutes, not twenty: {duration}"
+    );
+    let sessions = app
+        .admin_get(&format!("/v1/sessions?conferenceId={conference_id}"))
+        .await
+        .json();
+    assert!(
+        sessions["results"][0]["end_time"].is_string(),
+        "the session is ended too"
+    );
+    let connection_row = app
+        .admin_get(&format!("/v1/connections/{connection}"))
+        .await
+        .json();
     assert_eq!(connection_row["data"]["duration"], 300);
     app.stop().await;
 }
