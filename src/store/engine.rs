@@ -3,23 +3,24 @@
 //! plain SQL that PostgreSQL and SQLite both run; the engine passes in the only words
 //! that differ (row locks and the name of the two-argument maximum).
 
-/// Rows per multi-row INSERT, largest first: powers of two only, so each table has a
-/// handful of statement shapes and the prepared-statement cache stays warm.
+/// Rows per multi-row INSERT: as many as the parameter limit allows, at most 512.
+/// Each distinct row count is its own prepared statement, so the engines raise their
+/// statement caches to keep every shape prepared.
 pub(super) fn chunk_sizes(mut remaining: usize, columns: usize) -> impl Iterator<Item = usize> {
     // Both engines accept at least 32766 parameters per statement.
-    let max_rows = (30_000 / columns.max(1)).min(512);
+    let max_rows = (30_000 / columns.max(1)).clamp(1, 512);
     std::iter::from_fn(move || {
         if remaining == 0 {
             return None;
         }
-        let mut size = max_rows.min(remaining).next_power_of_two();
-        if size > remaining || size > max_rows {
-            size /= 2;
-        }
+        let size = remaining.min(max_rows);
         remaining -= size;
         Some(size)
     })
 }
+
+/// Prepared statements kept per connection: every chunk size of every bulk insert.
+pub(super) const STATEMENT_CACHE: usize = 2048;
 
 macro_rules! sql_store {
     (

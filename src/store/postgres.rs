@@ -31,7 +31,9 @@ impl PgStore {
         options: PgConnectOptions,
         schema: Option<String>,
     ) -> anyhow::Result<Self> {
-        let options = options.application_name("callvitals");
+        let options = options
+            .application_name("callvitals")
+            .statement_cache_capacity(super::engine::STATEMENT_CACHE);
         if let Some(schema) = &schema {
             let admin = sqlx::PgPool::connect_with(options.clone()).await?;
             // The name was checked to be a plain identifier above.

@@ -22,8 +22,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("cache_size", "-65536")
+            .statement_cache_capacity(super::engine::STATEMENT_CACHE)
             .pragma("temp_store", "memory");
+        // The default page cache on purpose: SQLite walks the whole cache at every
+        // commit, so a large one costs more per transaction than it saves.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
