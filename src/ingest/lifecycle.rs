@@ -20,11 +20,11 @@ pub async fn connection_started(
     connection: &ConnectionRow,
     at: i64,
 ) -> StoreResult<()> {
-    if let Some(mut session) = tx.lock_session(connection.session_id).await? {
-        if session.call_start.is_none() {
-            session.call_start = Some(at);
-            tx.save_session(&session).await?;
-        }
+    if let Some(mut session) = tx.lock_session(connection.session_id).await?
+        && session.call_start.is_none()
+    {
+        session.call_start = Some(at);
+        tx.save_session(&session).await?;
     }
     if let Some(mut conference) = tx.lock_conference(connection.conference_id).await? {
         conference.start_time.get_or_insert(at);

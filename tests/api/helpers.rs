@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use callvitals::config::{Secret, Settings, SettingsLayer};
 use callvitals::domain::token::{SessionClaims, TokenKeys};
 use callvitals::http_client::{HttpClient, HttpResponse};
@@ -287,5 +285,3 @@ pub fn stats_body(
         "peerId": peer, "connectionId": connection, "timeTaken": 3.1, "token": token
     })
 }
-
-pub type Shared<T> = Arc<T>;
