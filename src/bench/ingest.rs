@@ -260,6 +260,7 @@ async fn run_engine(
     let seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
     let peak_rss_mb = peak_rss_mb(pid);
+    let writer = WriterFigures::read(&client, &base).await;
 
     // Graceful stop: SIGTERM, so the server commits what it acknowledged.
     let _ = std::process::Command::new("kill")
@@ -294,6 +295,12 @@ async fn run_engine(
         body_bytes,
     };
     eprintln!(
+        "== {engine}: writer batches of {:.1} commands on average, {:.2} ms per transaction, {:.2} ms queued",
+        writer.commands_per_batch(),
+        writer.ms_per_batch(),
+        writer.queue_ms_per_command()
+    );
+    eprintln!(
         "== {engine}: {:.0} posts/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, peak RSS {:.1} MB, {} of {} acknowledged posts stored",
         figures.posts as f64 / seconds,
         figures.p50_ms,
@@ -304,6 +311,52 @@ async fn run_engine(
         figures.posts
     );
     Ok(figures)
+}
+
+/// The writer's counters from `/metrics`: how the group commit behaved under load.
+#[derive(Default)]
+struct WriterFigures {
+    batches: f64,
+    commands: f64,
+    batch_micros: f64,
+    queue_wait_micros: f64,
+}
+
+impl WriterFigures {
+    async fn read(client: &HttpClient, base: &str) -> WriterFigures {
+        let Ok(response) = client.get(&format!("{base}/metrics"), &[]).await else {
+            return WriterFigures::default();
+        };
+        let text = response.text();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|line| {
+                    line.strip_prefix(name)?
+                        .strip_prefix(' ')?
+                        .parse::<f64>()
+                        .ok()
+                })
+                .unwrap_or_default()
+        };
+        WriterFigures {
+            batches: value("callvitals_ingest_batches_total"),
+            commands: value("callvitals_ingest_commands_total"),
+            batch_micros: value("callvitals_ingest_batch_micros_total"),
+            queue_wait_micros: value("callvitals_ingest_queue_wait_micros_total"),
+        }
+    }
+
+    fn commands_per_batch(&self) -> f64 {
+        self.commands / self.batches.max(1.0)
+    }
+
+    fn ms_per_batch(&self) -> f64 {
+        self.batch_micros / self.batches.max(1.0) / 1000.0
+    }
+
+    fn queue_ms_per_command(&self) -> f64 {
+        self.queue_wait_micros / self.commands.max(1.0) / 1000.0
+    }
 }
 
 async fn wait_until_healthy(client: &HttpClient, base: &str) -> anyhow::Result<()> {
@@ -381,13 +434,13 @@ fn rtp_report(kind: &str, direction: &str, ssrc: i64, seed: i64) -> Value {
         "timestamp": 1_705_401_984_127.3 + seed as f64, "type": format!("{direction}-rtp"), "kind": kind,
         "mediaType": kind, "ssrc": ssrc, "transportId": "T01", "codecId": format!("CIT01_{}", if video { 96 } else { 111 }),
         "mimeType": if video { "video/VP8" } else { "audio/opus" }, "clockRate": if video { 90000 } else { 48000 },
-        "payloadType": if video { 96 } else { 111 }, "sdpFmtpLine": "minptime=10;useinbandfec=1",
+        "payloadType": if video { 96 } else { 111 },
         "bitrate": if video { 1_450_000 + seed } else { 32_000 + seed }, "packetRate": if video { 140 } else { 50 },
     });
     let counters = if direction == "inbound" {
         json!({"trackIdentifier": format!("{kind}-remote-{seed}"), "mid": if video { "1" } else { "0" },
                "packetsReceived": 48_611 + seed, "packetsLost": 12, "bytesReceived": 28_442_000 + seed, "jitter": 0.0041,
-               "headerBytesReceived": 1_166_664, "lastPacketReceivedTimestamp": 1_705_401_984_100.0,
+               "headerBytesReceived": 1_166_664,
                "jitterBufferDelay": 29_116.8, "jitterBufferTargetDelay": 30_102.2, "jitterBufferMinimumDelay": 28_000.1,
                "jitterBufferEmittedCount": 463_680, "fecPacketsReceived": 0, "fecPacketsDiscarded": 0,
                "nackCount": 3, "remoteId": format!("ROA{ssrc}"), "track": {}})
@@ -395,7 +448,7 @@ fn rtp_report(kind: &str, direction: &str, ssrc: i64, seed: i64) -> Value {
         json!({"mid": if video { "1" } else { "0" }, "mediaSourceId": format!("SO{ssrc}"),
                "packetsSent": 49_001 + seed, "bytesSent": 29_100_000 + seed, "headerBytesSent": 1_176_024,
                "retransmittedPacketsSent": 4, "retransmittedBytesSent": 4_100, "targetBitrate": 1_500_000,
-               "totalEncodedBytesTarget": 0, "totalPacketSendDelay": 12.3, "nackCount": 2, "active": true,
+               "totalPacketSendDelay": 12.3, "nackCount": 2, "active": true,
                "remoteId": format!("RIA{ssrc}"),
                "track": {"id": format!("SO{ssrc}"), "kind": kind, "trackIdentifier": format!("{kind}-local-{seed}"),
                          "audioLevel": 0.0123, "totalAudioEnergy": 1.92, "totalSamplesDuration": 986.4}})
@@ -437,7 +490,7 @@ pub fn stats_body(token: &str, peer: &str, connection: &str, seed: i64) -> Strin
                 "packetsReceived": 97_804, "bytesSent": 58_211_020 + seed, "bytesReceived": 57_994_210,
                 "totalRoundTripTime": 12.41, "currentRoundTripTime": 0.021, "availableOutgoingBitrate": 2_512_000,
                 "requestsReceived": 412, "requestsSent": 413, "responsesReceived": 412, "responsesSent": 412,
-                "consentRequestsSent": 405, "packetsDiscardedOnSend": 0, "bytesDiscardedOnSend": 0,
+                "consentRequestsSent": 405,
                 "lastPacketReceivedTimestamp": 1_705_401_984_120.1, "lastPacketSentTimestamp": 1_705_401_984_119.8,
                 "local": candidate("local", "198.51.100.7"), "remote": candidate("remote", "203.0.113.42")},
             "remote": {

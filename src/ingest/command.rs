@@ -18,6 +18,28 @@ pub enum Command {
 }
 
 impl Command {
+    /// Which writer shard applies this command: all commands of one conference share
+    /// a key. `Initialize` runs before the conference has an id, so it hashes the
+    /// customer's conference id instead.
+    pub fn shard_key(&self) -> u64 {
+        let conference = match self {
+            Command::Initialize(command) => {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                (command.app_id, &command.conference_id).hash(&mut hasher);
+                return hasher.finish();
+            }
+            Command::CreateSession(session) => session.conference_id,
+            Command::UpdateSession(update) => update.session.conference_id,
+            Command::Event(event) => event.session.conference_id,
+            Command::Stats(stats) => stats.session.conference_id,
+            Command::Track(track) => track.session.conference_id,
+            Command::StopConference { conference_id, .. }
+            | Command::SweepStale { conference_id, .. } => *conference_id,
+        };
+        conference.as_u64_pair().0 ^ conference.as_u64_pair().1
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Command::Initialize(_) => "initialize",

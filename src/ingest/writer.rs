@@ -1,7 +1,11 @@
-//! Group commit. Requests queue their commands; one task takes everything queued,
+//! Group commit. Requests queue their commands; a writer task takes everything queued,
 //! applies it in one transaction, commits, and only then answers each request. An
 //! acknowledged request is therefore durable, and a burst of requests costs one
 //! commit instead of one each.
+//!
+//! SQLite has one writer. PostgreSQL gets a few, each owning the conferences that
+//! hash to it: one shard's commit overlaps another's work, and every command of a
+//! conference still goes through the same task, in order.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,13 +15,16 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::{SharedStore, StoreError};
+use crate::store::{Engine, SharedStore, StoreError};
 
 use super::apply::{BatchContext, apply};
 use super::command::{Command, Reply};
 use super::identity::IdentityCache;
 use super::samples::SampleState;
 
+/// Writer tasks on PostgreSQL. Two already overlap one commit with the next batch;
+/// more would mostly add lock traffic on a small machine.
+const POSTGRES_SHARDS: usize = 2;
 /// Commands per transaction at most; more would only delay the first answers.
 const MAX_BATCH: usize = 512;
 /// Requests that may wait for the writer before new ones are refused with a 503.
@@ -46,24 +53,47 @@ pub struct WriterMetrics {
 
 #[derive(Clone)]
 pub struct Writer {
-    sender: mpsc::Sender<Job>,
+    shards: Arc<[mpsc::Sender<Job>]>,
     metrics: Arc<WriterMetrics>,
 }
 
 impl Writer {
+    /// Starts the writer tasks; the handle resolves when all of them have drained.
     pub fn spawn(store: SharedStore, identities: Arc<IdentityCache>) -> (Writer, JoinHandle<()>) {
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let metrics = Arc::new(WriterMetrics::default());
-        let task = WriterTask {
-            store,
-            identities,
-            receiver,
-            state: SampleState::default(),
-            activity_written: std::collections::HashMap::new(),
-            metrics: metrics.clone(),
+        let shard_count = match store.engine() {
+            Engine::Sqlite => 1,
+            Engine::Postgres => POSTGRES_SHARDS,
         };
-        let handle = tokio::spawn(task.run());
-        (Writer { sender, metrics }, handle)
+        let metrics = Arc::new(WriterMetrics::default());
+        let mut shards = Vec::with_capacity(shard_count);
+        let mut tasks = Vec::with_capacity(shard_count);
+        for _ in 0..shard_count {
+            let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY / shard_count);
+            shards.push(sender);
+            let task = WriterTask {
+                store: store.clone(),
+                identities: identities.clone(),
+                receiver,
+                state: SampleState::default(),
+                activity_written: std::collections::HashMap::new(),
+                metrics: metrics.clone(),
+            };
+            tasks.push(tokio::spawn(task.run()));
+        }
+        let handle = tokio::spawn(async move {
+            for task in tasks {
+                if let Err(error) = task.await {
+                    tracing::error!(error = %error, "ingest writer shard ended abnormally");
+                }
+            }
+        });
+        (
+            Writer {
+                shards: shards.into(),
+                metrics,
+            },
+            handle,
+        )
     }
 
     pub fn metrics(&self) -> &WriterMetrics {
@@ -73,12 +103,13 @@ impl Writer {
     /// Queues a command and waits until it is committed (or refused).
     pub async fn submit(&self, command: Command) -> ApiResult<Reply> {
         let (reply, answer) = oneshot::channel();
+        let shard = &self.shards[command.shard_key() as usize % self.shards.len()];
         let job = Job {
             command,
             reply,
             queued_at: Instant::now(),
         };
-        if self.sender.try_send(job).is_err() {
+        if shard.try_send(job).is_err() {
             return Err(ApiError::with_message(
                 ErrorCode::Unavailable,
                 "ingest queue is full; retry later",
