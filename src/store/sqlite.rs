@@ -1,6 +1,7 @@
 //! SQLite: the embedded default. One connection writes (SQLite has a single writer
 //! anyway, and the ingest writer batches into it); a small pool reads concurrently
-//! thanks to WAL mode.
+//! thanks to WAL mode; a background task checkpoints the WAL so that the writer never
+//! stalls on a checkpoint inside a commit.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,6 +11,33 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub struct SqliteStore {
     read: sqlx::SqlitePool,
     write: sqlx::SqlitePool,
+    // Held for its Drop: the checkpoint task stops with the store.
+    _checkpointer: AbortOnDrop,
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// PASSIVE checkpoints take no lock the writer needs, so they run beside ingest.
+async fn checkpoint_forever(pool: sqlx::SqlitePool) {
+    let mut ticker = tokio::time::interval(CHECKPOINT_INTERVAL);
+    loop {
+        ticker.tick().await;
+        if let Err(error) = sqlx::query("pragma wal_checkpoint(passive)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %error, "sqlite checkpoint failed");
+        }
+    }
 }
 
 impl SqliteStore {
@@ -26,9 +54,14 @@ impl SqliteStore {
             .pragma("temp_store", "memory");
         // The default page cache on purpose: SQLite walks the whole cache at every
         // commit, so a large one costs more per transaction than it saves.
+        // The writer never checkpoints itself (that would stall a commit now and then).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .await?;
+        let checkpoint = SqlitePoolOptions::new()
+            .max_connections(1)
             .connect_with(options.clone())
             .await?;
         let read = SqlitePoolOptions::new()
@@ -36,7 +69,12 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true).create_if_missing(false))
             .await?;
-        Ok(Self { read, write })
+        let checkpointer = AbortOnDrop(tokio::spawn(checkpoint_forever(checkpoint)));
+        Ok(Self {
+            read,
+            write,
+            _checkpointer: checkpointer,
+        })
     }
 }
 
