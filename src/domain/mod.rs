@@ -2,6 +2,7 @@
 
 pub mod emos;
 pub mod issue;
+pub mod platform;
 pub mod stats;
 pub mod time;
 pub mod token;

@@ -7,7 +7,58 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// A number that tolerates anything else by reading it as absent.
+/// Any JSON value, reduced to the scalar it holds. Arrays and objects are skipped
+/// without being built, so a lenient field costs no more than an ignored one.
+enum Scalar {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// A number, or absent when the value is anything else.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Num(pub Option<f64>);
 
@@ -23,40 +74,10 @@ impl Num {
 
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NumVisitor;
-        impl<'de> Visitor<'de> for NumVisitor {
-            type Value = Num;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
-                Ok(Num(Some(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
-                Ok(Num(Some(v as f64)))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
-                Ok(Num(Some(v as f64)))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_unit<E>(self) -> Result<Num, E> {
-                Ok(Num(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Num, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Num(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Num, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Num(None))
-            }
-        }
-        deserializer.deserialize_any(NumVisitor)
+        Ok(Num(match Scalar::deserialize(deserializer)? {
+            Scalar::Number(value) => Some(value),
+            _ => None,
+        }))
     }
 }
 
@@ -66,8 +87,10 @@ pub struct Text(pub Option<String>);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = LenientAny::deserialize(deserializer)?;
-        Ok(Text(value.0))
+        Ok(Text(match Scalar::deserialize(deserializer)? {
+            Scalar::Text(value) => Some(value),
+            _ => None,
+        }))
     }
 }
 
@@ -77,84 +100,10 @@ pub struct Flag(pub Option<bool>);
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FlagVisitor;
-        impl<'de> Visitor<'de> for FlagVisitor {
-            type Value = Flag;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Flag, E> {
-                Ok(Flag(Some(v)))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_unit<E>(self) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Flag, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Flag(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Flag, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Flag(None))
-            }
-        }
-        deserializer.deserialize_any(FlagVisitor)
-    }
-}
-
-struct LenientAny(Option<String>);
-
-impl<'de> Deserialize<'de> for LenientAny {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = LenientAny;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientAny, E> {
-                Ok(LenientAny(Some(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<LenientAny, E> {
-                Ok(LenientAny(Some(v)))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<LenientAny, E> {
-                Ok(LenientAny(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<LenientAny, E> {
-                Ok(LenientAny(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<LenientAny, E> {
-                Ok(LenientAny(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<LenientAny, E> {
-                Ok(LenientAny(None))
-            }
-            fn visit_unit<E>(self) -> Result<LenientAny, E> {
-                Ok(LenientAny(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<LenientAny, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(LenientAny(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LenientAny, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(LenientAny(None))
-            }
-        }
-        deserializer.deserialize_any(TextVisitor)
+        Ok(Flag(match Scalar::deserialize(deserializer)? {
+            Scalar::Bool(value) => Some(value),
+            _ => None,
+        }))
     }
 }
 

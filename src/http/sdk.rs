@@ -14,15 +14,16 @@ use uuid::Uuid;
 use super::AppState;
 use super::body::{SdkBody, event_time, parse_object, token_text, truncate};
 use super::pyjson::PyJson;
+use crate::domain::platform::PlatformDimensions;
 use crate::domain::stats::StatsPayload;
-use crate::domain::time::{format_pm, now_micros};
+use crate::domain::time::now_micros;
 use crate::domain::token::{InitClaims, SessionClaims};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::ingest::{
     Command, EventCategory, EventCommand, InitializeCommand, Reply, STATS_INTERVAL_MS,
     SessionUpdate, StatsCommand, TrackAction, TrackCommand,
 };
-use crate::store::{ConnectionIdentity, SessionIdentity, SessionRow, TrackRow};
+use crate::store::{ConnectionIdentity, SessionIdentity, SessionRow};
 
 /// Acknowledgement body of most SDK calls: the JSON string `""`.
 fn empty_ack() -> Response {
@@ -203,35 +204,6 @@ struct CreateSessionBody<'a> {
     delta: Option<Value>,
 }
 
-/// Browser and OS names and versions, read out of the UAParser `platform` object.
-#[derive(Debug, Default, PartialEq)]
-pub struct PlatformDimensions {
-    pub browser_name: Option<String>,
-    pub browser_version: Option<String>,
-    pub os_name: Option<String>,
-    pub os_version: Option<String>,
-}
-
-pub fn platform_dimensions(platform: &str) -> PlatformDimensions {
-    let Ok(platform) = serde_json::from_str::<Value>(platform) else {
-        return PlatformDimensions::default();
-    };
-    let read = |section: &str, key: &str| {
-        platform
-            .get(section)
-            .and_then(|part| part.get(key))
-            .and_then(Value::as_str)
-            .filter(|text| !text.is_empty())
-            .map(|text| truncate(text, 64))
-    };
-    PlatformDimensions {
-        browser_name: read("browser", "name"),
-        browser_version: read("browser", "version"),
-        os_name: read("os", "name"),
-        os_version: read("os", "version"),
-    }
-}
-
 /// `meta`: at most 5 keys of at most 64 characters; values are strings shorter than
 /// 128 characters, numbers (floats too, which PeerMetrics wrongly refused) or booleans.
 fn validate_meta(meta: Option<Value>) -> ApiResult<Option<String>> {
@@ -304,7 +276,7 @@ pub async fn create_session(
     let platform = raw_text(body.platform);
     let dimensions = platform
         .as_deref()
-        .map(platform_dimensions)
+        .map(PlatformDimensions::of)
         .unwrap_or_default();
     let geo = geo_from_headers(&headers);
     let text_of = |key: &str| geo.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -667,20 +639,6 @@ struct TrackBody<'a> {
     delta: Option<Value>,
 }
 
-pub fn track_json(track: &TrackRow) -> Value {
-    serde_json::json!({
-        "id": track.id,
-        "session": track.session_id,
-        "connection": track.connection_id,
-        "kind": track.kind,
-        "direction": track.direction,
-        "track_id": track.track_id,
-        "label": track.label,
-        "track_info": serde_json::from_str::<Value>(&track.info).unwrap_or(Value::Null),
-        "created_at": format_pm(track.created_at),
-    })
-}
-
 async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResult<Response> {
     let body: TrackBody = parse_object(bytes)?;
     let session = state.session_of(body.token.as_ref()).await?;
@@ -730,7 +688,10 @@ async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResul
     let Reply::Track(track) = state.writer.submit(Command::Track(command)).await? else {
         unreachable!("track commands answer with Track");
     };
-    Ok(PyJson(serde_json::json!({ "data": track_json(&track) })).into_response())
+    Ok(
+        PyJson(serde_json::json!({ "data": crate::store::resource::track_json(&track) }))
+            .into_response(),
+    )
 }
 
 pub async fn post_track(
@@ -855,15 +816,5 @@ mod tests {
             .is_err()
         );
         assert!(validate_meta(Some(serde_json::json!([1]))).is_err());
-    }
-
-    #[test]
-    fn platform_dimensions_come_from_uaparser_fields() {
-        let dims = platform_dimensions(
-            r#"{"browser":{"name":"Chrome","version":"124.0"},"os":{"name":"Mac OS"}}"#,
-        );
-        assert_eq!(dims.browser_name.as_deref(), Some("Chrome"));
-        assert_eq!(dims.os_name.as_deref(), Some("Mac OS"));
-        assert_eq!(dims.os_version, None);
     }
 }

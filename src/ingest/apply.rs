@@ -25,7 +25,6 @@ pub struct BatchContext {
     pub activity: std::collections::HashMap<Uuid, i64>,
     pub after_commit: AfterCommit,
     pub new_connections: Vec<ConnectionIdentity>,
-    pub ended_sessions: Vec<Uuid>,
 }
 
 impl BatchContext {
@@ -155,7 +154,7 @@ async fn update_session(tx: &mut dyn StoreTx, update: &SessionUpdate) -> ApiResu
         session.devices = Some(devices.clone());
     }
     if let Some(platform) = &update.platform {
-        let dimensions = crate::http::sdk::platform_dimensions(platform);
+        let dimensions = crate::domain::platform::PlatformDimensions::of(platform);
         session.platform = Some(platform.clone());
         session.browser_name = dimensions.browser_name;
         session.browser_version = dimensions.browser_version;
@@ -395,7 +394,6 @@ async fn apply_event(
             lifecycle::end_session(tx, session.session_id, at).await?;
             end_of_session_checks(tx, session, at).await?;
             state.forget_session(session.session_id);
-            context.ended_sessions.push(session.session_id);
         }
         _ => {}
     }

@@ -164,8 +164,10 @@ impl WriterTask {
 
         let commands: Vec<&Command> = jobs.iter().map(|job| &job.command).collect();
         let mut outcome = self.run_with_retries(&commands).await;
-        if outcome.is_err() && jobs.len() > 1 {
-            // One bad command must not fail its neighbours: run each on its own.
+        let failed_deterministically = outcome.as_ref().is_err_and(|error| !error.is_transient());
+        if failed_deterministically && jobs.len() > 1 {
+            // One bad command must not fail its neighbours: run each on its own. (A
+            // transient failure, such as the database being down, would only repeat.)
             self.metrics.failed_batches.fetch_add(1, Ordering::Relaxed);
             let mut answers = Vec::with_capacity(jobs.len());
             for command in &commands {

@@ -327,6 +327,20 @@ pub fn connection_json(connection: &ConnectionRow) -> Value {
     })
 }
 
+pub fn track_json(track: &TrackRow) -> Value {
+    json!({
+        "id": track.id,
+        "session": track.session_id,
+        "connection": track.connection_id,
+        "kind": track.kind,
+        "direction": track.direction,
+        "track_id": track.track_id,
+        "label": track.label,
+        "track_info": stored_json(Some(&track.info)),
+        "created_at": time(track.created_at),
+    })
+}
+
 pub fn issue_json(issue: &IssueRow) -> Value {
     let code = IssueCode::parse(&issue.code);
     json!({

@@ -54,11 +54,14 @@ impl SqliteStore {
             .pragma("temp_store", "memory");
         // The default page cache on purpose: SQLite walks the whole cache at every
         // commit, so a large one costs more per transaction than it saves.
-        // The writer never checkpoints itself (that would stall a commit now and then).
+        // The background checkpointer keeps the WAL short during ingest, so the writer
+        // rarely pays for a checkpoint inside a commit. The writer's own, much later
+        // threshold is the safety valve for back-to-back bulk transactions (seeding),
+        // where the WAL can only restart once the writer itself has caught up.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "16384"))
             .await?;
         let checkpoint = SqlitePoolOptions::new()
             .max_connections(1)

@@ -97,14 +97,16 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
+/// Test settings: known secrets and admin token, an ephemeral port, no rate limit and
+/// a 64 KiB body limit, unless the test's own layer says otherwise.
 pub fn settings(layer: SettingsLayer) -> Settings {
     Settings::from_layer(SettingsLayer {
         bind: Some("127.0.0.1:0".parse().unwrap()),
         admin_token: Some(Secret::new(ADMIN_TOKEN)),
         init_token_secret: Some(Secret::new(INIT_SECRET)),
         session_token_secret: Some(Secret::new(SESSION_SECRET)),
-        rate_limit_per_minute: Some(0),
-        max_body_bytes: Some(64 * 1024),
+        rate_limit_per_minute: layer.rate_limit_per_minute.or(Some(0)),
+        max_body_bytes: layer.max_body_bytes.or(Some(64 * 1024)),
         ..layer
     })
 }

@@ -1,0 +1,162 @@
+//! Operating surface: services endpoints, rate limiting, health, metrics and the CLI.
+
+use callvitals::config::SettingsLayer;
+use callvitals::store::Resource;
+use serde_json::json;
+
+use crate::engine_tests;
+use crate::helpers::{Engine, TestApp};
+
+engine_tests!(
+    stop_conference_ends_the_call_and_get_url_links_to_it,
+    requests_over_the_rate_limit_get_429,
+    health_and_metrics_report_the_server
+);
+
+async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let alice = app.join("room-9", "alice").await;
+    app.add_connection(&alice, "bob", 60_000).await;
+
+    let url = app
+        .post(
+            "/v1/services/get-url",
+            &json!({"apiKey": app.app.api_key, "conferenceId": "room-9"}),
+        )
+        .await;
+    assert_eq!(url.status, 200, "{}", url.text());
+    let link = url.json()["url"].as_str().unwrap().to_owned();
+    let conference_id = uuid::Uuid::parse_str(link.rsplit('/').next().unwrap()).unwrap();
+    assert!(link.contains("/conference/"));
+    let missing = app
+        .post(
+            "/v1/services/get-url",
+            &json!({"apiKey": app.app.api_key, "conferenceId": "nope"}),
+        )
+        .await;
+    assert_eq!(missing.json()["error_code"], "conference_not_found");
+
+    let stop = app
+        .post(
+            "/v1/services/stop-conference",
+            &json!({"apiKey": app.app.api_key, "conferenceId": "room-9"}),
+        )
+        .await;
+    assert_eq!(stop.status, 200, "{}", stop.text());
+    assert_eq!(stop.text(), "{}");
+    let conference = app
+        .store
+        .get(Resource::Conferences, conference_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conference["ongoing"], false);
+    assert!((59..=61).contains(&conference["duration"].as_i64().unwrap()));
+    app.stop().await;
+}
+
+async fn requests_over_the_rate_limit_get_429(engine: Engine) {
+    let app = TestApp::spawn_with(
+        engine,
+        SettingsLayer {
+            rate_limit_per_minute: Some(3),
+            ..Default::default()
+        },
+    )
+    .await;
+    let body = json!({"conferenceId": "c", "userId": "u", "apiKey": app.app.api_key});
+    for _ in 0..3 {
+        assert_eq!(app.post("/v1/initialize", &body).await.status, 200);
+    }
+    let limited = app.post("/v1/initialize", &body).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.json()["error_code"], "rate_limited");
+    // The read API and health are not behind the SDK limit.
+    assert_eq!(
+        app.client
+            .get(&app.url("/health"), &[])
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    app.stop().await;
+}
+
+async fn health_and_metrics_report_the_server(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let health = app.client.get(&app.url("/health"), &[]).await.unwrap();
+    assert_eq!(health.status, 200);
+    let expected = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+    };
+    assert_eq!(health.json()["store"], expected);
+
+    app.join("room-m", "alice").await;
+    let metrics = app
+        .client
+        .get(&app.url("/metrics"), &[])
+        .await
+        .unwrap()
+        .text();
+    assert!(
+        metrics.contains(
+            r#"callvitals_http_requests_total{route="/v1/initialize",method="POST",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"callvitals_http_request_duration_seconds_count{route="/v1/sessions",method="POST",status="200"} 1"#));
+    assert!(metrics.contains("callvitals_ingest_queue_depth 0"));
+    assert!(metrics.contains("callvitals_ingest_commands_total 2"));
+    app.stop().await;
+}
+
+#[test]
+fn app_create_prints_only_the_api_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callvitals"))
+        .args([
+            "app",
+            "create",
+            "--org",
+            "Acme",
+            "--name",
+            "web",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let key = stdout.strip_suffix('\n').unwrap();
+    assert_eq!(key.len(), 32);
+    assert!(
+        key.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    );
+
+    // A second app in the same organization works against the same data directory.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_callvitals"))
+        .args([
+            "app",
+            "create",
+            "--org",
+            "Acme",
+            "--name",
+            "mobile",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_ne!(String::from_utf8(again.stdout).unwrap(), stdout);
+}
