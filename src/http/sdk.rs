@@ -500,52 +500,50 @@ pub async fn post_event(
     state: Arc<AppState>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    {
-        let body: EventBody = parse_object(&bytes)?;
-        let session = state.session_of(body.token.as_ref()).await?;
-        let Some(name) = body.event_name.as_deref().filter(|name| !name.is_empty()) else {
-            return Err(ErrorCode::MissingParameters.into());
-        };
-        if category == EventCategory::Connection && body.peer_id.is_none() {
-            return Err(ApiError::with_message(
-                ErrorCode::MissingParameters,
-                "peerId is required",
-            ));
-        }
-        let name = truncate(name, 32);
-        let data = event_data(&name, &body)?;
-        let at = event_time(body.delta.as_ref().or(body.time_delta.as_ref()))?;
-        let connection_id = match body.connection_id.as_deref() {
-            Some(id) => Some(state.owned_connection(&session, id).await?.connection_id),
-            None => None,
-        };
-        let command = EventCommand {
-            session,
-            category,
-            name,
-            data,
-            peer_reference: body.peer_id.map(|peer| truncate(&peer, 64)),
-            peer_name: optional_text(body.peer_name.as_ref(), "peerName")?
-                .map(|name| truncate(&name, 64)),
-            is_sfu: body
-                .is_sfu
-                .as_ref()
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            connection_state: optional_text(body.connection_state.as_ref(), "connectionState")?,
+    let body: EventBody = parse_object(&bytes)?;
+    let session = state.session_of(body.token.as_ref()).await?;
+    let Some(name) = body.event_name.as_deref().filter(|name| !name.is_empty()) else {
+        return Err(ErrorCode::MissingParameters.into());
+    };
+    if category == EventCategory::Connection && body.peer_id.is_none() {
+        return Err(ApiError::with_message(
+            ErrorCode::MissingParameters,
+            "peerId is required",
+        ));
+    }
+    let name = truncate(name, 32);
+    let data = event_data(&name, &body)?;
+    let at = event_time(body.delta.as_ref().or(body.time_delta.as_ref()))?;
+    let connection_id = match body.connection_id.as_deref() {
+        Some(id) => Some(state.owned_connection(&session, id).await?.connection_id),
+        None => None,
+    };
+    let command = EventCommand {
+        session,
+        category,
+        name,
+        data,
+        peer_reference: body.peer_id.map(|peer| truncate(&peer, 64)),
+        peer_name: optional_text(body.peer_name.as_ref(), "peerName")?
+            .map(|name| truncate(&name, 64)),
+        is_sfu: body
+            .is_sfu
+            .as_ref()
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        connection_state: optional_text(body.connection_state.as_ref(), "connectionState")?,
+        connection_id,
+        at,
+    };
+    match state.writer.submit(Command::Event(command)).await? {
+        Reply::ConnectionAdded {
+            peer_id,
             connection_id,
-            at,
-        };
-        match state.writer.submit(Command::Event(command)).await? {
-            Reply::ConnectionAdded {
-                peer_id,
-                connection_id,
-            } => Ok(PyJson(
-                serde_json::json!({ "peer_id": peer_id, "connection_id": connection_id }),
-            )
-            .into_response()),
-            _ => Ok(empty_ack()),
-        }
+        } => Ok(
+            PyJson(serde_json::json!({ "peer_id": peer_id, "connection_id": connection_id }))
+                .into_response(),
+        ),
+        _ => Ok(empty_ack()),
     }
 }
 

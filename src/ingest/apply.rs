@@ -1,5 +1,7 @@
 //! What each command does inside the writer's transaction. Every command validates
-//! before it writes, so a client error leaves the shared transaction untouched.
+//! before it writes, so a refused command leaves the shared transaction untouched.
+//! The one deliberate exception is `PUT /tracks` for an unknown track, which records
+//! the event and then answers `track_not_found`, as PeerMetrics does.
 
 use serde::Deserialize;
 use serde_json::Value;
