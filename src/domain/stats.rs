@@ -110,21 +110,29 @@ impl<'de> Deserialize<'de> for Flag {
 #[derive(Debug, Default, Deserialize)]
 pub struct StatsPayload {
     #[serde(default)]
-    pub audio: Option<MediaReports>,
+    pub audio: Option<ByDirection<RtpReport>>,
     #[serde(default)]
-    pub video: Option<MediaReports>,
+    pub video: Option<ByDirection<RtpReport>>,
     #[serde(default)]
     pub connection: Option<CandidatePair>,
+    /// What the other side reported about our streams (RTCP).
     #[serde(default)]
-    pub remote: Option<RemoteReports>,
+    pub remote: Option<ByKind<ByDirection<RemoteReport>>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct MediaReports {
-    #[serde(default)]
-    pub inbound: Option<Vec<RtpReport>>,
-    #[serde(default)]
-    pub outbound: Option<Vec<RtpReport>>,
+/// webrtc-stats groups every list of reports by direction... (A missing `Option`
+/// field reads as `None`.)
+#[derive(Debug, Deserialize)]
+pub struct ByDirection<T> {
+    pub inbound: Option<Vec<T>>,
+    pub outbound: Option<Vec<T>>,
+}
+
+/// ...and the remote reports by media kind as well.
+#[derive(Debug, Deserialize)]
+pub struct ByKind<T> {
+    pub audio: Option<T>,
+    pub video: Option<T>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,22 +189,6 @@ pub struct CandidatePair {
 pub struct Candidate {
     pub candidate_type: Text,
     pub protocol: Text,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct RemoteReports {
-    #[serde(default)]
-    pub audio: Option<RemoteMedia>,
-    #[serde(default)]
-    pub video: Option<RemoteMedia>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct RemoteMedia {
-    #[serde(default)]
-    pub inbound: Option<Vec<RemoteReport>>,
-    #[serde(default)]
-    pub outbound: Option<Vec<RemoteReport>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -407,7 +399,7 @@ fn inbound_numbers(kind: MediaKind, report: &RtpReport) -> TrackNumbers {
 fn outbound_numbers(
     kind: MediaKind,
     report: &RtpReport,
-    remote: Option<&RemoteMedia>,
+    remote: Option<&ByDirection<RemoteReport>>,
 ) -> TrackNumbers {
     let track = report.track.as_ref();
     // The receiver's view of this stream (remote-inbound-rtp) gives RTT, jitter and

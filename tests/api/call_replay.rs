@@ -81,6 +81,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
                    "data": {"options": {"peerId": "x"}, "peerConfiguration": {"iceTransportPolicy": "all"}}}),
             json!({"eventName": "onnegotiationneeded", "timestamp": null}),
             json!({"eventName": "onsignalingstatechange", "data": {"signalingState": "have-local-offer"}, "delta": delta - 100}),
+            json!({"eventName": "onicegatheringstatechange", "data": "gathering", "delta": delta - 150}),
             json!({"eventName": "onicecandidate", "data": {"address": "192.0.2.10", "candidate": "candidate:1", "port": 5000,
                    "protocol": "udp", "type": "host", "relatedAddress": null, "somethingElse": 1}, "delta": delta - 200}),
             json!({"eventName": "onsignalingstatechange", "data": {"signalingState": "stable"}, "delta": delta - 400}),
@@ -88,6 +89,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
             json!({"eventName": "oniceconnectionstatechange", "data": "connected", "delta": delta - 800}),
             json!({"eventName": "onconnectionstatechange", "data": "connected", "delta": delta - 850}),
             json!({"eventName": "oniceconnectionstatechange", "data": "completed", "delta": delta - 5000}),
+            json!({"eventName": "ondatachannel", "timestamp": null, "data": null}),
         ]
         .into_iter()
         .map(move |mut event| {
@@ -193,7 +195,32 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         .unwrap();
     assert_eq!(live["ongoing"], true);
 
-    // Bob leaves with endCall; Alice closes the tab (fetch keepalive, then the beacon).
+    // A TURN server refuses one of Alice's candidates; her camera list changes.
+    let candidate_error = json!({"eventName": "onicecandidateerror", "peerId": alice_peer, "connectionId": alice_conn,
+        "timestamp": null, "data": {"errorCode": 701}, "token": alice});
+    assert_eq!(
+        app.post("/v1/connection", &candidate_error).await.status,
+        200
+    );
+    let device_change = json!({"eventName": "mediaDeviceChange", "devices": [{"deviceId": "cam2", "kind": "videoinput",
+        "label": "USB camera", "groupId": "g2"}], "token": alice});
+    assert_eq!(
+        app.post("/v1/events/browser", &device_change).await.status,
+        200
+    );
+
+    // Bob hangs up: the SDK's removeConnection and removePeer name the peer by the
+    // customer's own id ("alice"), which PeerMetrics refused; then endCall.
+    let remove = json!({"eventName": "removeConnection", "peerId": "alice", "connectionId": bob_conn, "token": bob});
+    let removed = app.post("/v1/connection", &remove).await;
+    assert_eq!(removed.status, 200, "{}", removed.text());
+    let remove_peer = app
+        .post(
+            "/v1/connection",
+            &json!({"eventName": "removePeer", "peerId": "alice", "token": bob}),
+        )
+        .await;
+    assert_eq!(remove_peer.status, 200, "{}", remove_peer.text());
     assert_eq!(
         app.post(
             "/v1/events/browser",
@@ -313,6 +340,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         "tcp_used",
         "connection_disconnected",
         "getusermedia_error",
+        "icecandidateerror",
     ] {
         assert_eq!(
             codes.iter().filter(|code| **code == expected).count(),
@@ -374,6 +402,23 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         .unwrap();
     let candidate: Value = serde_json::from_str(candidate.data.as_deref().unwrap()).unwrap();
     assert!(candidate.get("somethingElse").is_none() && candidate.get("relatedAddress").is_none());
+    let devices = events
+        .iter()
+        .find(|e| e.event_type == "mediaDeviceChange")
+        .unwrap();
+    assert!(
+        devices.data.as_deref().unwrap().contains("USB camera"),
+        "mediaDeviceChange keeps its devices"
+    );
+    let remove_peer = events
+        .iter()
+        .find(|e| e.event_type == "removePeer")
+        .unwrap();
+    assert_eq!(
+        remove_peer.peer_id.map(|p| p.to_string()),
+        Some(bob_peer.clone()),
+        "resolved to Alice's participant"
+    );
     let focus = events.iter().find(|e| e.event_type == "tabFocus").unwrap();
     assert_eq!(
         focus.data.as_deref(),
