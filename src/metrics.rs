@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
+
+use axum::http::Method;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -22,29 +24,32 @@ struct RouteStats {
     buckets: [AtomicU64; BUCKETS.len()],
 }
 
-type RouteKey = (String, String, u16);
+/// Per route, then per (method, status). Looking a route up by `&str` and a method by
+/// value allocates nothing, so a request that hits known labels only reads the map.
+type RouteStatsByLabel = HashMap<String, HashMap<(Method, u16), Arc<RouteStats>>>;
 
 #[derive(Default)]
 pub struct HttpMetrics {
-    routes: RwLock<HashMap<RouteKey, std::sync::Arc<RouteStats>>>,
+    routes: RwLock<RouteStatsByLabel>,
 }
 
 impl HttpMetrics {
-    pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        let stats = {
-            let key = (route.to_owned(), method.to_owned(), status);
-            let found = self.routes.read().expect("lock").get(&key).cloned();
-            match found {
-                Some(stats) => stats,
-                None => self
-                    .routes
-                    .write()
-                    .expect("lock")
-                    .entry(key)
-                    .or_default()
-                    .clone(),
-            }
-        };
+    pub fn record(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
+        let known = self
+            .routes
+            .read()
+            .expect("lock")
+            .get(route)
+            .and_then(|by_label| by_label.get(&(method.clone(), status)))
+            .cloned();
+        let stats = known.unwrap_or_else(|| {
+            let mut routes = self.routes.write().expect("lock");
+            let by_label = routes.entry(route.to_owned()).or_default();
+            by_label
+                .entry((method.clone(), status))
+                .or_default()
+                .clone()
+        });
         let seconds = elapsed.as_secs_f64();
         stats.count.fetch_add(1, Ordering::Relaxed);
         stats
@@ -55,27 +60,38 @@ impl HttpMetrics {
         }
     }
 
+    /// Every (route, method, status) with its stats, sorted for stable output.
+    fn snapshot(&self) -> Vec<(String, Method, u16, Arc<RouteStats>)> {
+        let routes = self.routes.read().expect("lock");
+        let mut rows: Vec<_> = routes
+            .iter()
+            .flat_map(|(route, by_label)| {
+                by_label.iter().map(move |((method, status), stats)| {
+                    (route.clone(), method.clone(), *status, stats.clone())
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.0, a.1.as_str(), a.2).cmp(&(&b.0, b.1.as_str(), b.2)));
+        rows
+    }
+
     pub fn render(&self, writer: &WriterMetrics) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP callvitals_http_requests_total HTTP requests by matched route, method and status.\n");
         out.push_str("# TYPE callvitals_http_requests_total counter\n");
-        let routes = self.routes.read().expect("lock");
-        let mut keys: Vec<&RouteKey> = routes.keys().collect();
-        keys.sort();
-        for key in &keys {
-            let (route, method, status) = key;
-            let count = routes[*key].count.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "callvitals_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {count}"
-            );
+        let rows = self.snapshot();
+        let labels = |route: &str, method: &Method, status: u16| {
+            format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"")
+        };
+        for (route, method, status, stats) in &rows {
+            let labels = labels(route, method, *status);
+            let count = stats.count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "callvitals_http_requests_total{{{labels}}} {count}");
         }
         out.push_str("# HELP callvitals_http_request_duration_seconds HTTP request latency by matched route.\n");
         out.push_str("# TYPE callvitals_http_request_duration_seconds histogram\n");
-        for key in &keys {
-            let (route, method, status) = key;
-            let stats = &routes[*key];
-            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
+        for (route, method, status, stats) in &rows {
+            let labels = labels(route, method, *status);
             let mut cumulative = 0;
             for (bound, bucket) in BUCKETS.iter().zip(&stats.buckets) {
                 cumulative += bucket.load(Ordering::Relaxed);
@@ -85,18 +101,12 @@ impl HttpMetrics {
                 );
             }
             let count = stats.count.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
-            );
             let sum = stats.micros_sum.load(Ordering::Relaxed) as f64 / 1e6;
             let _ = writeln!(
                 out,
-                "callvitals_http_request_duration_seconds_sum{{{labels}}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "callvitals_http_request_duration_seconds_count{{{labels}}} {count}"
+                "callvitals_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}\n\
+                 callvitals_http_request_duration_seconds_sum{{{labels}}} {sum}\n\
+                 callvitals_http_request_duration_seconds_count{{{labels}}} {count}"
             );
         }
         let gauges = [

@@ -146,14 +146,13 @@ pub async fn record_metrics(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    // Cheap clones: the matched path is reference-counted, standard methods are inline.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     state.metrics.record(
-        &route,
+        route,
         &method,
         response.status().as_u16(),
         started.elapsed(),
