@@ -31,7 +31,8 @@ macro_rules! sql_store {
         for_update: $for_update:literal,
         greatest: $greatest:literal,
         migration_lock: $migration_lock:literal,
-        migration_unlock: $migration_unlock:literal $(,)?
+        migration_unlock: $migration_unlock:literal,
+        combine_sample_inserts: $combine_sample_inserts:literal $(,)?
     ) => {
         use async_trait::async_trait;
         use serde_json::Value;
@@ -165,32 +166,59 @@ macro_rules! sql_store {
                 }).await
         }
 
+        const STATS_SAMPLE_INSERT: &str = "insert into stats_sample (connection_id, created_at, rtt_ms, bytes_sent, \
+            bytes_received, packets_sent, packets_received, available_outgoing_bitrate, local_candidate_type, \
+            remote_candidate_type, protocol, raw) ";
+        const STATS_SAMPLE_COLUMNS: usize = 12;
+
+        fn push_stats_sample<'r>(mut row: sqlx::query_builder::Separated<'_, 'r, $db, &'static str>, s: &'r StatsSampleRow) {
+            row.push_bind(s.connection_id).push_bind(s.created_at).push_bind(s.rtt_ms)
+                .push_bind(s.bytes_sent).push_bind(s.bytes_received).push_bind(s.packets_sent)
+                .push_bind(s.packets_received).push_bind(s.available_outgoing_bitrate)
+                .push_bind(s.local_candidate_type.as_deref()).push_bind(s.remote_candidate_type.as_deref())
+                .push_bind(s.protocol.as_deref()).push_bind(s.raw.as_deref());
+        }
+
+        const TRACK_SAMPLE_INSERT: &str = "insert into track_sample (connection_id, track_id, created_at, kind, \
+            direction, ssrc, bytes, packets, packets_lost, bitrate, jitter_ms, rtt_ms, frames_per_second, \
+            frame_width, frame_height, audio_level, emos) ";
+        const TRACK_SAMPLE_COLUMNS: usize = 17;
+
+        fn push_track_sample<'r>(mut row: sqlx::query_builder::Separated<'_, 'r, $db, &'static str>, t: &'r TrackSampleRow) {
+            row.push_bind(t.connection_id).push_bind(t.track_id).push_bind(t.created_at).push_bind(t.kind)
+                .push_bind(t.direction).push_bind(t.ssrc).push_bind(t.bytes).push_bind(t.packets)
+                .push_bind(t.packets_lost).push_bind(t.bitrate).push_bind(t.jitter_ms).push_bind(t.rtt_ms)
+                .push_bind(t.frames_per_second).push_bind(t.frame_width).push_bind(t.frame_height)
+                .push_bind(t.audio_level).push_bind(t.emos);
+        }
+
         async fn insert_stats_samples(connection: &mut DbConnection, rows: &[StatsSampleRow]) -> StoreResult<()> {
-            bulk_insert(connection,
-                "insert into stats_sample (connection_id, created_at, rtt_ms, bytes_sent, bytes_received, \
-                 packets_sent, packets_received, available_outgoing_bitrate, local_candidate_type, \
-                 remote_candidate_type, protocol, raw) ",
-                12, rows, |mut row, s| {
-                    row.push_bind(s.connection_id).push_bind(s.created_at).push_bind(s.rtt_ms)
-                        .push_bind(s.bytes_sent).push_bind(s.bytes_received).push_bind(s.packets_sent)
-                        .push_bind(s.packets_received).push_bind(s.available_outgoing_bitrate)
-                        .push_bind(s.local_candidate_type.as_deref()).push_bind(s.remote_candidate_type.as_deref())
-                        .push_bind(s.protocol.as_deref()).push_bind(s.raw.as_deref());
-                }).await
+            bulk_insert(connection, STATS_SAMPLE_INSERT, STATS_SAMPLE_COLUMNS, rows, push_stats_sample).await
         }
 
         async fn insert_track_samples(connection: &mut DbConnection, rows: &[TrackSampleRow]) -> StoreResult<()> {
-            bulk_insert(connection,
-                "insert into track_sample (connection_id, track_id, created_at, kind, direction, ssrc, bytes, packets, \
-                 packets_lost, bitrate, jitter_ms, rtt_ms, frames_per_second, frame_width, frame_height, audio_level, \
-                 emos) ",
-                17, rows, |mut row, t| {
-                    row.push_bind(t.connection_id).push_bind(t.track_id).push_bind(t.created_at).push_bind(t.kind)
-                        .push_bind(t.direction).push_bind(t.ssrc).push_bind(t.bytes).push_bind(t.packets)
-                        .push_bind(t.packets_lost).push_bind(t.bitrate).push_bind(t.jitter_ms).push_bind(t.rtt_ms)
-                        .push_bind(t.frames_per_second).push_bind(t.frame_width).push_bind(t.frame_height)
-                        .push_bind(t.audio_level).push_bind(t.emos);
-                }).await
+            bulk_insert(connection, TRACK_SAMPLE_INSERT, TRACK_SAMPLE_COLUMNS, rows, push_track_sample).await
+        }
+
+        /// A group commit's samples in one round trip where the engine allows it: a
+        /// data-modifying CTE writes the stats rows, the outer statement the track rows.
+        async fn insert_all_samples(
+            connection: &mut DbConnection,
+            stats: &[StatsSampleRow],
+            tracks: &[TrackSampleRow],
+        ) -> StoreResult<()> {
+            let fits_one_statement = stats.len() <= 512
+                && tracks.len() <= 512
+                && stats.len() * STATS_SAMPLE_COLUMNS + tracks.len() * TRACK_SAMPLE_COLUMNS <= 30_000;
+            if !$combine_sample_inserts || stats.is_empty() || tracks.is_empty() || !fits_one_statement {
+                insert_stats_samples(&mut *connection, stats).await?;
+                return insert_track_samples(connection, tracks).await;
+            }
+            let mut query = QueryBuilder::<$db>::new("with stats as (");
+            query.push(STATS_SAMPLE_INSERT).push_values(stats, push_stats_sample);
+            query.push(") ").push(TRACK_SAMPLE_INSERT).push_values(tracks, push_track_sample);
+            query.build().execute(connection).await?;
+            Ok(())
         }
 
         #[async_trait]
@@ -514,8 +542,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_samples(&mut self, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()> {
-                insert_stats_samples(&mut *self.tx, stats).await?;
-                insert_track_samples(&mut *self.tx, tracks).await
+                insert_all_samples(&mut *self.tx, stats, tracks).await
             }
 
             async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()> {

@@ -91,4 +91,6 @@ super::engine::sql_store! {
     greatest: "max",
     migration_lock: "",
     migration_unlock: "",
+    // SQLite has no data-modifying CTEs.
+    combine_sample_inserts: false,
 }
