@@ -285,9 +285,11 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         "the last connection ending ends the conference"
     );
     assert!(conference["end_time"].is_string());
+    // 120 s by the deltas, plus however long this test took in real time (well under
+    // 10 s even on a loaded machine); an idle gap or a lost period would be far off.
     let duration = conference["duration"].as_i64().unwrap();
     assert!(
-        (118..=122).contains(&duration),
+        (120..130).contains(&duration),
         "active time from the first addConnection: {duration}"
     );
     assert_eq!(conference["participants_count"], 2);
@@ -320,7 +322,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     // adds to the 800 ms the deltas describe; ICE "completed" came 4.2 s later.
     let setup = alice_connection["setup_time_ms"].as_i64().unwrap();
     assert!(
-        (800..1000).contains(&setup),
+        (800..2000).contains(&setup),
         "addConnection to first connected, not to ICE completed: {setup}"
     );
     assert_eq!(

@@ -51,7 +51,8 @@ async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
         .unwrap()
         .unwrap();
     assert_eq!(conference["ongoing"], false);
-    assert!((59..=61).contains(&conference["duration"].as_i64().unwrap()));
+    // 60 s by the delta, plus the test's own real time.
+    assert!((60..70).contains(&conference["duration"].as_i64().unwrap()));
     app.stop().await;
 }
 

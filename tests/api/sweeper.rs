@@ -81,7 +81,7 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     assert_eq!(conference["ongoing"], false);
     let duration = conference["duration"].as_i64().unwrap();
     assert!(
-        (299..=301).contains(&duration),
+        (300..310).contains(&duration),
         "five active minutes, not twenty: {duration}"
     );
     let sessions = app
@@ -96,6 +96,10 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
         .admin_get(&format!("/v1/connections/{connection}"))
         .await
         .json();
-    assert_eq!(connection_row["data"]["duration"], 300);
+    let connection_duration = connection_row["data"]["duration"].as_i64().unwrap();
+    assert!(
+        (300..310).contains(&connection_duration),
+        "ended at its last stats sample"
+    );
     app.stop().await;
 }
