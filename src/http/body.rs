@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use bytes::BytesMut;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -17,6 +18,11 @@ use super::AppState;
 /// The raw body, read up to the configured limit.
 pub struct SdkBody(pub Bytes);
 
+/// An oversized body is still read (and dropped) up to this many bytes before the 413
+/// goes out: a client that is still sending when it gets an early answer sees a broken
+/// connection instead of the error. Past this, the connection is closed.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
 impl FromRequest<Arc<AppState>> for SdkBody {
     type Rejection = ApiError;
 
@@ -24,25 +30,36 @@ impl FromRequest<Arc<AppState>> for SdkBody {
         request: Request,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
+        use http_body_util::BodyExt;
+
         let limit = state.settings.max_body_bytes;
-        let too_large = || {
-            ApiError::with_message(
+        let mut body = request.into_body();
+        let mut bytes = BytesMut::new();
+        let mut received = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(ApiError::with_message(
+                    ErrorCode::UnknownError,
+                    "the request body could not be read",
+                ));
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            received += data.len();
+            if received <= limit {
+                bytes.extend_from_slice(&data);
+            } else if received > DRAIN_LIMIT {
+                break;
+            }
+        }
+        if received > limit {
+            return Err(ApiError::with_message(
                 ErrorCode::PayloadTooLarge,
                 format!("the request body is larger than {limit} bytes"),
-            )
-        };
-        let declared_length = request
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<usize>().ok());
-        if declared_length.is_some_and(|length| length > limit) {
-            return Err(too_large());
+            ));
         }
-        match axum::body::to_bytes(request.into_body(), limit).await {
-            Ok(bytes) => Ok(SdkBody(bytes)),
-            Err(_) => Err(too_large()),
-        }
+        Ok(SdkBody(bytes.freeze()))
     }
 }
 
