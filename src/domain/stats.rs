@@ -355,8 +355,41 @@ fn track_identifier(report: &RtpReport) -> Option<String> {
         .map(|id| id.chars().take(40).collect())
 }
 
+/// Frame and level figures, from the RTP report or else from the `track` object that
+/// webrtc-stats copies from the media-source (or legacy track) stats.
+struct SourceFigures {
+    frames_per_second: Option<f64>,
+    frame_width: Option<i64>,
+    frame_height: Option<i64>,
+    audio_level: Option<f64>,
+}
+
+impl SourceFigures {
+    fn of(report: &RtpReport) -> SourceFigures {
+        let track = report.track.as_ref();
+        SourceFigures {
+            frames_per_second: report
+                .frames_per_second
+                .get()
+                .or_else(|| track.and_then(|t| t.frames_per_second.get())),
+            frame_width: report
+                .frame_width
+                .int()
+                .or_else(|| track.and_then(|t| t.frame_width.int())),
+            frame_height: report
+                .frame_height
+                .int()
+                .or_else(|| track.and_then(|t| t.frame_height.int())),
+            audio_level: report
+                .audio_level
+                .get()
+                .or_else(|| track.and_then(|t| t.audio_level.get())),
+        }
+    }
+}
+
 fn inbound_numbers(kind: MediaKind, report: &RtpReport) -> TrackNumbers {
-    let track = report.track.as_ref();
+    let source = SourceFigures::of(report);
     let jitter_buffer_ms = match (
         report.jitter_buffer_delay.get(),
         report.jitter_buffer_emitted_count.get(),
@@ -375,22 +408,10 @@ fn inbound_numbers(kind: MediaKind, report: &RtpReport) -> TrackNumbers {
         bitrate: report.bitrate.get(),
         jitter_ms: report.jitter.get().map(|s| s * 1000.0),
         rtt_ms: None,
-        frames_per_second: report
-            .frames_per_second
-            .get()
-            .or_else(|| track.and_then(|t| t.frames_per_second.get())),
-        frame_width: report
-            .frame_width
-            .int()
-            .or_else(|| track.and_then(|t| t.frame_width.int())),
-        frame_height: report
-            .frame_height
-            .int()
-            .or_else(|| track.and_then(|t| t.frame_height.int())),
-        audio_level: report
-            .audio_level
-            .get()
-            .or_else(|| track.and_then(|t| t.audio_level.get())),
+        frames_per_second: source.frames_per_second,
+        frame_width: source.frame_width,
+        frame_height: source.frame_height,
+        audio_level: source.audio_level,
         jitter_buffer_ms,
         fec: positive(report.fec_packets_received.get()),
     }
@@ -401,7 +422,7 @@ fn outbound_numbers(
     report: &RtpReport,
     remote: Option<&ByDirection<RemoteReport>>,
 ) -> TrackNumbers {
-    let track = report.track.as_ref();
+    let source = SourceFigures::of(report);
     // The receiver's view of this stream (remote-inbound-rtp) gives RTT, jitter and
     // loss; it is matched by ssrc, or taken alone when there is only one.
     let receiver_view = remote.and_then(|remote| {
@@ -431,22 +452,10 @@ fn outbound_numbers(
         rtt_ms: receiver_view
             .and_then(|r| r.round_trip_time.get())
             .map(|s| s * 1000.0),
-        frames_per_second: report
-            .frames_per_second
-            .get()
-            .or_else(|| track.and_then(|t| t.frames_per_second.get())),
-        frame_width: report
-            .frame_width
-            .int()
-            .or_else(|| track.and_then(|t| t.frame_width.int())),
-        frame_height: report
-            .frame_height
-            .int()
-            .or_else(|| track.and_then(|t| t.frame_height.int())),
-        audio_level: report
-            .audio_level
-            .get()
-            .or_else(|| track.and_then(|t| t.audio_level.get())),
+        frames_per_second: source.frames_per_second,
+        frame_width: source.frame_width,
+        frame_height: source.frame_height,
+        audio_level: source.audio_level,
         jitter_buffer_ms: None,
         fec: false,
     }

@@ -179,14 +179,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     );
 
     // The conference is live.
-    let conference_id = uuid::Uuid::parse_str(
-        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id))
-            .await
-            .json()["results"][0]["id"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let conference_id = app.newest_conference_id().await;
     let live = app
         .store
         .get(Resource::Conferences, conference_id)

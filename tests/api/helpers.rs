@@ -239,6 +239,19 @@ impl TestApp {
         )
     }
 
+    /// The id of the app's newest conference, read through the admin API.
+    pub async fn newest_conference_id(&self) -> uuid::Uuid {
+        let page = self
+            .admin_get(&format!("/v1/conferences?appId={}&limit=1", self.app.id))
+            .await;
+        uuid::Uuid::parse_str(
+            page.json()["results"][0]["id"]
+                .as_str()
+                .expect("a conference"),
+        )
+        .unwrap()
+    }
+
     pub fn session_token_for(&self, session: uuid::Uuid, issued_at: f64) -> String {
         self.keys
             .mint_session(&SessionClaims { session, issued_at })

@@ -47,14 +47,7 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(30 * 60))
         .await
         .unwrap();
-    let conference_id = uuid::Uuid::parse_str(
-        app.admin_get(&format!("/v1/conferences?appId={}", app.app.id))
-            .await
-            .json()["results"][0]["id"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let conference_id = app.newest_conference_id().await;
     assert_eq!(
         app.store
             .get(Resource::Conferences, conference_id)
