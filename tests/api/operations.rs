@@ -10,7 +10,8 @@ use crate::helpers::{Engine, TestApp};
 engine_tests!(
     stop_conference_ends_the_call_and_get_url_links_to_it,
     requests_over_the_rate_limit_get_429,
-    health_and_metrics_report_the_server
+    health_and_metrics_report_the_server,
+    an_app_with_a_domain_only_initializes_from_that_origin
 );
 
 async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
@@ -110,6 +111,47 @@ async fn health_and_metrics_report_the_server(engine: Engine) {
     assert!(metrics.contains(r#"callvitals_http_request_duration_seconds_count{route="/v1/sessions",method="POST",status="200"} 1"#));
     assert!(metrics.contains("callvitals_ingest_queue_depth 0"));
     assert!(metrics.contains("callvitals_ingest_commands_total 2"));
+    app.stop().await;
+}
+
+async fn an_app_with_a_domain_only_initializes_from_that_origin(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let locked =
+        callvitals::cli::create_app(&app.store, "Acme", "web", Some("meet.example.com".into()))
+            .await
+            .unwrap();
+    let body = json!({"conferenceId": "c", "userId": "u", "apiKey": locked.api_key}).to_string();
+    let initialize = |origin: Option<&'static str>| {
+        let body = body.clone();
+        let app = &app;
+        async move {
+            let mut headers = vec![("content-type", "text/plain")];
+            if let Some(origin) = origin {
+                headers.push(("origin", origin));
+            }
+            app.client
+                .send(
+                    hyper::Method::POST,
+                    &app.url("/v1/initialize"),
+                    &headers,
+                    body,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    for refused in [
+        None,
+        Some("https://evil.example"),
+        Some("https://sub.meet.example.com"),
+    ] {
+        let response = initialize(refused).await;
+        assert_eq!(response.status, 403, "{refused:?}");
+        assert_eq!(response.json()["error_code"], "domain_not_allowed");
+    }
+    let allowed = initialize(Some("https://meet.example.com:8443")).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    assert_eq!(allowed.json()["batchConnectionEvents"], false);
     app.stop().await;
 }
 
