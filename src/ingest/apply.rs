@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::issue::IssueCode;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{
-    ConferenceCounts, ConnectionIdentity, ConnectionRow, ConnectionScope, IssueRow,
+    ConferenceCounts, ConnectionIdentity, ConnectionRow, ConnectionScope, EventRow, IssueRow,
     ParticipantUpsert, SessionIdentity, SessionRow, StoreResult, StoreTx, TrackRow,
 };
 
@@ -196,6 +196,30 @@ pub async fn insert_issue(
     .await
 }
 
+/// An event row of a session, with no peer, connection or track yet.
+fn session_event(
+    session: &SessionIdentity,
+    category: EventCategory,
+    name: &str,
+    data: Option<String>,
+    at: i64,
+) -> EventRow {
+    EventRow {
+        id: Uuid::new_v4(),
+        app_id: session.app_id,
+        conference_id: session.conference_id,
+        session_id: session.session_id,
+        participant_id: session.participant_id,
+        peer_id: None,
+        connection_id: None,
+        track_id: None,
+        category: category.as_str().to_owned(),
+        event_type: name.to_owned(),
+        data,
+        created_at: at,
+    }
+}
+
 /// Resolves the `peerId` of an event to a participant of this conference.
 async fn resolve_peer(tx: &mut dyn StoreTx, event: &EventCommand) -> ApiResult<Option<Uuid>> {
     let Some(reference) = &event.peer_reference else {
@@ -315,19 +339,10 @@ async fn apply_event(
         connection = Some(row);
     }
 
-    tx.insert_event(&crate::store::EventRow {
-        id: Uuid::new_v4(),
-        app_id: session.app_id,
-        conference_id: session.conference_id,
-        session_id: session.session_id,
-        participant_id: session.participant_id,
+    tx.insert_event(&EventRow {
         peer_id,
         connection_id: connection.as_ref().map(|c| c.id),
-        track_id: None,
-        category: event.category.as_str().to_owned(),
-        event_type: event.name.clone(),
-        data: event.data.clone(),
-        created_at: at,
+        ..session_event(session, event.category, &event.name, event.data.clone(), at)
     })
     .await?;
 
@@ -626,19 +641,16 @@ async fn apply_track(tx: &mut dyn StoreTx, command: &TrackCommand) -> ApiResult<
         (TrackAction::Changed, None) => None,
     };
 
-    tx.insert_event(&crate::store::EventRow {
-        id: Uuid::new_v4(),
-        app_id: session.app_id,
-        conference_id: session.conference_id,
-        session_id: session.session_id,
-        participant_id: session.participant_id,
-        peer_id: None,
+    tx.insert_event(&EventRow {
         connection_id: command.connection_id,
         track_id: track.as_ref().map(|t| t.id),
-        category: EventCategory::Track.as_str().to_owned(),
-        event_type: command.event.clone(),
-        data: command.data.clone(),
-        created_at: command.at,
+        ..session_event(
+            session,
+            EventCategory::Track,
+            &command.event,
+            command.data.clone(),
+            command.at,
+        )
     })
     .await?;
 

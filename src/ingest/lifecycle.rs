@@ -1,6 +1,8 @@
 //! Ending connections, sessions and conferences. A conference is ongoing while any of
 //! its connections is open; its duration sums only those active periods.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use uuid::Uuid;
 
 use crate::domain::time::whole_seconds_between;
@@ -37,17 +39,16 @@ pub async fn connection_started(
     Ok(())
 }
 
-/// Ends one open connection at `at` and, if it was the last open one, stops the
-/// session's and the conference's active period. The connection is saved before the
-/// "all ended" checks run (PeerMetrics checked first and never stopped a call).
-pub async fn end_connection(
+/// Marks an open connection ended at `at` (never before it started) and fails any
+/// negotiation still open. Returns the end time, or `None` if it had already ended.
+async fn close_connection(
     tx: &mut dyn StoreTx,
     connection: &mut ConnectionRow,
     at: i64,
     after_commit: &mut AfterCommit,
-) -> StoreResult<()> {
+) -> StoreResult<Option<i64>> {
     if connection.end_time.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let end = at.max(connection.start_time);
     connection.end_time = Some(end);
@@ -57,18 +58,38 @@ pub async fn end_connection(
     connection.negotiations = negotiations.to_json();
     tx.save_connection(connection).await?;
     after_commit.ended_connections.push(connection.id);
+    Ok(Some(end))
+}
 
+/// Ends one open connection at `at` and, if it was the last open one, stops the
+/// session's and the conference's active period. The connection is saved before the
+/// "all ended" checks run (PeerMetrics checked first and never stopped a call).
+pub async fn end_connection(
+    tx: &mut dyn StoreTx,
+    connection: &mut ConnectionRow,
+    at: i64,
+    after_commit: &mut AfterCommit,
+) -> StoreResult<()> {
+    if let Some(end) = close_connection(tx, connection, at, after_commit).await? {
+        stop_session_if_idle(tx, connection.session_id).await?;
+        stop_conference_if_idle(tx, connection.conference_id, end).await?;
+    }
+    Ok(())
+}
+
+/// Clears the session's active period when none of its connections is open.
+async fn stop_session_if_idle(tx: &mut dyn StoreTx, session_id: Uuid) -> StoreResult<()> {
     if tx
-        .open_connections(ConnectionScope::Session(connection.session_id))
+        .open_connections(ConnectionScope::Session(session_id))
         .await?
         .is_empty()
-        && let Some(mut session) = tx.lock_session(connection.session_id).await?
+        && let Some(mut session) = tx.lock_session(session_id).await?
         && session.call_start.is_some()
     {
         session.call_start = None;
         tx.save_session(&session).await?;
     }
-    stop_conference_if_idle(tx, connection.conference_id, end).await
+    Ok(())
 }
 
 /// Closes the conference's active period when no connection is open any more.
@@ -98,17 +119,31 @@ pub async fn stop_conference_if_idle(
     tx.save_conference(&conference).await
 }
 
-/// Ends every open connection in a scope at `at`.
+/// Ends every open connection in a scope at `at`, then runs the "all ended" checks
+/// once per session and conference rather than once per connection.
 pub async fn end_open_connections(
     tx: &mut dyn StoreTx,
     scope: ConnectionScope,
     at: i64,
     after_commit: &mut AfterCommit,
 ) -> StoreResult<()> {
+    let mut sessions = BTreeSet::new();
+    let mut conferences = BTreeMap::new();
     for connection_id in tx.open_connections(scope).await? {
-        if let Some(mut connection) = tx.lock_connection(connection_id).await? {
-            end_connection(tx, &mut connection, at, after_commit).await?;
+        let Some(mut connection) = tx.lock_connection(connection_id).await? else {
+            continue;
+        };
+        if let Some(end) = close_connection(tx, &mut connection, at, after_commit).await? {
+            sessions.insert(connection.session_id);
+            let latest = conferences.entry(connection.conference_id).or_insert(end);
+            *latest = (*latest).max(end);
         }
+    }
+    for session_id in sessions {
+        stop_session_if_idle(tx, session_id).await?;
+    }
+    for (conference_id, end) in conferences {
+        stop_conference_if_idle(tx, conference_id, end).await?;
     }
     Ok(())
 }

@@ -54,7 +54,9 @@ struct EmosTally {
 #[derive(Default)]
 pub struct SampleState {
     connections: HashMap<Uuid, ConnectionFacts>,
-    tracks: HashMap<(Uuid, Direction, String), Uuid>,
+    /// Track row ids by (session, direction), then by track identifier: the inner map
+    /// is looked up by `&str`, so a cache hit allocates nothing.
+    tracks: HashMap<(Uuid, Direction), HashMap<String, Uuid>>,
     counters: HashMap<(Uuid, i64), (i64, i64)>,
     emos: HashMap<Uuid, EmosTally>,
 }
@@ -211,12 +213,12 @@ impl SampleState {
         let Some(identifier) = &track.track_identifier else {
             return Ok(None);
         };
-        let key = (
-            command.session.session_id,
-            track.direction,
-            identifier.clone(),
-        );
-        if let Some(id) = self.tracks.get(&key) {
+        let key = (command.session.session_id, track.direction);
+        if let Some(id) = self
+            .tracks
+            .get(&key)
+            .and_then(|by_id| by_id.get(identifier.as_str()))
+        {
             return Ok(Some(*id));
         }
         let id = tx
@@ -232,7 +234,10 @@ impl SampleState {
                 created_at: command.at,
             })
             .await?;
-        bounded(&mut self.tracks).insert(key, id);
+        bounded(&mut self.tracks)
+            .entry(key)
+            .or_default()
+            .insert(identifier.clone(), id);
         Ok(Some(id))
     }
 

@@ -180,12 +180,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
 
     // The conference is live.
     let conference_id = app.newest_conference_id().await;
-    let live = app
-        .store
-        .get(Resource::Conferences, conference_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let live = app.conference(conference_id).await;
     assert_eq!(live["ongoing"], true);
 
     // A TURN server refuses one of Alice's candidates; her camera list changes.
@@ -223,12 +218,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         .status,
         200
     );
-    let still_live = app
-        .store
-        .get(Resource::Conferences, conference_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let still_live = app.conference(conference_id).await;
     assert_eq!(
         still_live["ongoing"], true,
         "Alice's connection is still open"
@@ -265,12 +255,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     assert_eq!(late.json()["error_code"], "connection_ended");
 
     // --- what was stored ---
-    let conference = app
-        .store
-        .get(Resource::Conferences, conference_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let conference = app.conference(conference_id).await;
     assert_eq!(conference["conference_id"], "room-42");
     assert_eq!(conference["conference_name"], "Daily standup");
     assert_eq!(

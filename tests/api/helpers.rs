@@ -252,6 +252,15 @@ impl TestApp {
         .unwrap()
     }
 
+    /// A conference as the store shows it (the read API's JSON shape).
+    pub async fn conference(&self, id: uuid::Uuid) -> serde_json::Value {
+        let found = self
+            .store
+            .get(callvitals::store::Resource::Conferences, id)
+            .await;
+        found.expect("read").expect("the conference exists")
+    }
+
     pub fn session_token_for(&self, session: uuid::Uuid, issued_at: f64) -> String {
         self.keys
             .mint_session(&SessionClaims { session, issued_at })

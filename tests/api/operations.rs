@@ -1,7 +1,6 @@
 //! Operating surface: services endpoints, rate limiting, health, metrics and the CLI.
 
 use callvitals::config::SettingsLayer;
-use callvitals::store::Resource;
 use serde_json::json;
 
 use crate::engine_tests;
@@ -45,12 +44,7 @@ async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
         .await;
     assert_eq!(stop.status, 200, "{}", stop.text());
     assert_eq!(stop.text(), "{}");
-    let conference = app
-        .store
-        .get(Resource::Conferences, conference_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let conference = app.conference(conference_id).await;
     assert_eq!(conference["ongoing"], false);
     // 60 s by the delta, plus the test's own real time.
     assert!((60..70).contains(&conference["duration"].as_i64().unwrap()));

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use callvitals::ingest::IdentityCache;
-use callvitals::store::Resource;
 use serde_json::json;
 
 use crate::engine_tests;
@@ -48,14 +47,7 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
         .await
         .unwrap();
     let conference_id = app.newest_conference_id().await;
-    assert_eq!(
-        app.store
-            .get(Resource::Conferences, conference_id)
-            .await
-            .unwrap()
-            .unwrap()["ongoing"],
-        true
-    );
+    assert_eq!(app.conference(conference_id).await["ongoing"], true);
 
     // Stale for a 10-minute limit.
     let swept = callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(10 * 60))
@@ -65,12 +57,7 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     drop(writer);
     writer_task.await.unwrap();
 
-    let conference = app
-        .store
-        .get(Resource::Conferences, conference_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let conference = app.conference(conference_id).await;
     assert_eq!(conference["ongoing"], false);
     let duration = conference["duration"].as_i64().unwrap();
     assert!(
