@@ -179,9 +179,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let store = open_store(&Settings::load(settings, config)?).await?;
-            let app = create_app(&store, &org, &name, domain).await?;
+            let (app, server_secret) = create_app(&store, &org, &name, domain).await?;
             store.close().await;
+            // Only the key on stdout, for scripts; the secret goes to the terminal once.
             println!("{}", app.api_key);
+            eprintln!(
+                "server secret for services/* (shown once; send it as Authorization: Bearer <secret>):\n{server_secret}"
+            );
             Ok(())
         }
         Command::User {
@@ -223,13 +227,16 @@ pub fn generate_api_key() -> String {
     Uuid::new_v4().simple().to_string()
 }
 
+/// Creates an app and returns it with its server secret, which is stored only hashed.
+/// New apps require the secret on `services/*`.
 pub async fn create_app(
     store: &SharedStore,
     org: &str,
     name: &str,
     domain: Option<String>,
-) -> anyhow::Result<AppRecord> {
+) -> anyhow::Result<(AppRecord, String)> {
     let now = now_micros();
+    let server_secret = crate::domain::secret::generate();
     let mut tx = store.begin().await?;
     let organization_id = tx.upsert_organization(org, now).await?;
     let app = AppRecord {
@@ -239,11 +246,13 @@ pub async fn create_app(
         api_key: generate_api_key(),
         domain,
         recording: true,
+        server_secret_hash: Some(crate::domain::secret::hash(&server_secret)),
+        require_server_secret: true,
         created_at: now,
     };
     tx.insert_app(&app).await?;
     tx.commit().await?;
-    Ok(app)
+    Ok((app, server_secret))
 }
 
 /// argon2id with the crate's default (OWASP-recommended) parameters.

@@ -81,6 +81,10 @@ pub struct SettingsLayer {
     /// Seconds between two sweeps for stale conferences.
     #[arg(long, env = "CALLVITALS_SWEEP_INTERVAL_SECONDS")]
     pub sweep_interval_seconds: Option<u64>,
+    /// Seconds a conference must be over and idle before its customer id, used again,
+    /// starts a new conference (standing rooms such as a daily "standup").
+    #[arg(long, env = "CALLVITALS_CONFERENCE_REUSE_AFTER_SECONDS")]
+    pub conference_reuse_after_seconds: Option<u64>,
 }
 
 impl SettingsLayer {
@@ -100,6 +104,9 @@ impl SettingsLayer {
             max_body_bytes: self.max_body_bytes.or(lower.max_body_bytes),
             stale_after_seconds: self.stale_after_seconds.or(lower.stale_after_seconds),
             sweep_interval_seconds: self.sweep_interval_seconds.or(lower.sweep_interval_seconds),
+            conference_reuse_after_seconds: self
+                .conference_reuse_after_seconds
+                .or(lower.conference_reuse_after_seconds),
         }
     }
 }
@@ -119,6 +126,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub stale_after: Duration,
     pub sweep_interval: Duration,
+    pub conference_reuse_after: Duration,
 }
 
 impl Settings {
@@ -155,6 +163,9 @@ impl Settings {
             max_body_bytes: layer.max_body_bytes.unwrap_or(1024 * 1024),
             stale_after: Duration::from_secs(layer.stale_after_seconds.unwrap_or(600)),
             sweep_interval: Duration::from_secs(layer.sweep_interval_seconds.unwrap_or(30)),
+            conference_reuse_after: Duration::from_secs(
+                layer.conference_reuse_after_seconds.unwrap_or(600),
+            ),
         }
     }
 
@@ -163,6 +174,12 @@ impl Settings {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn ingest(&self) -> crate::ingest::IngestSettings {
+        crate::ingest::IngestSettings {
+            conference_reuse_after_micros: self.conference_reuse_after.as_micros() as i64,
         }
     }
 

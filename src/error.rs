@@ -42,6 +42,14 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// Storage is unreachable or overloaded. A 503 makes the SDK retry.
     Unavailable,
+    /// The ingest queue is full: the writer is alive but behind.
+    IngestBusy,
+    /// The ingest writer stopped or failed the batch holding this request.
+    IngestDown,
+    /// The session sent `unload` or `endCall`; it can open no new connection.
+    SessionClosed,
+    /// `services/*` without the app's server secret, when the app requires it.
+    InvalidServerSecret,
     Internal,
 }
 
@@ -72,6 +80,10 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "service_unavailable",
+            Self::IngestBusy => "ingest_queue_full",
+            Self::IngestDown => "ingest_unavailable",
+            Self::SessionClosed => "session_closed",
+            Self::InvalidServerSecret => "invalid_server_secret",
             Self::Internal => "internal_error",
         }
     }
@@ -87,7 +99,10 @@ impl ErrorCode {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::IngestBusy | Self::IngestDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::InvalidServerSecret => StatusCode::FORBIDDEN,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             // PeerMetrics answers "not found" for entities with a 400, and the SDK relies
             // on 4xx meaning "do not retry".
@@ -125,6 +140,14 @@ impl ErrorCode {
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "Method not allowed.",
             Self::Unavailable => "The service is temporarily unavailable; retry later.",
+            Self::IngestBusy => "The ingest queue is full; retry later.",
+            Self::IngestDown => "Ingest is restarting; nothing of this request was stored. Retry later.",
+            Self::SessionClosed => {
+                "This session has ended (unload or endCall) and can open no new connection."
+            }
+            Self::InvalidServerSecret => {
+                "This app requires its server secret (Authorization: Bearer <secret>) for services."
+            }
             Self::Internal => "Internal error.",
         }
     }

@@ -129,10 +129,34 @@ impl HttpMetrics {
                 writer.commands.load(Ordering::Relaxed),
             ),
             (
-                "callvitals_ingest_failed_batches_total",
+                "callvitals_ingest_failed_commands_total",
                 "counter",
-                "Batches that failed and were re-run command by command.",
-                writer.failed_batches.load(Ordering::Relaxed),
+                "Commands that failed on a storage error and were undone alone.",
+                writer.failed_commands.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_conference_updates_total",
+                "counter",
+                "Conference rows whose facts committed batches changed.",
+                writer.conference_updates.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_retried_batches_total",
+                "counter",
+                "Batches retried after a transient storage error.",
+                writer.retried_batches.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_commit_outcome_checks_total",
+                "counter",
+                "COMMITs that failed without an answer and were looked up by batch id.",
+                writer.commit_outcome_checks.load(Ordering::Relaxed),
+            ),
+            (
+                "callvitals_ingest_panics_total",
+                "counter",
+                "Batches that panicked; the writer shard carried on.",
+                writer.panics.load(Ordering::Relaxed),
             ),
             (
                 "callvitals_ingest_batch_micros_total",

@@ -63,7 +63,8 @@ impl Application {
         let listener = TcpListener::bind(settings.bind).await?;
         let keys = token_keys(store.as_ref(), &settings).await?;
         let identities = Arc::new(IdentityCache::default());
-        let (writer, writer_task) = Writer::spawn(store.clone(), identities.clone());
+        let (writer, writer_task) =
+            Writer::spawn(store.clone(), identities.clone(), settings.ingest());
         let state = Arc::new(AppState {
             store,
             writer,
@@ -88,6 +89,11 @@ impl Application {
 
     pub fn store(&self) -> SharedStore {
         self.state.store.clone()
+    }
+
+    /// The ingest writer, for tasks that run beside the server (and tests).
+    pub fn writer(&self) -> Writer {
+        self.state.writer.clone()
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests, commits

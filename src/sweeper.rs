@@ -1,5 +1,6 @@
 //! Ends conferences whose clients vanished without `unload`: an ongoing conference
-//! with no activity for `stale_after` is ended at its last activity.
+//! with no activity for `stale_after` is ended at its last activity. It also prunes
+//! old ingest batch ids.
 
 use std::time::Duration;
 
@@ -32,13 +33,23 @@ pub async fn sweep_once(
     Ok(candidates.len())
 }
 
+/// Batch ids are only looked up right after a failed COMMIT; an hour is plenty.
+const BATCH_ID_RETENTION_MICROS: i64 = 3_600_000_000;
+
+/// Sweeps every `interval`, the first one an interval after start.
 pub async fn run(store: SharedStore, writer: Writer, stale_after: Duration, interval: Duration) {
-    let mut ticker = tokio::time::interval(interval);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         if let Err(error) = sweep_once(&store, &writer, stale_after).await {
             tracing::warn!(error = %error, "stale conference sweep failed");
+        }
+        if let Err(error) = store
+            .prune_batches(now_micros() - BATCH_ID_RETENTION_MICROS)
+            .await
+        {
+            tracing::warn!(error = %error, "pruning ingest batch ids failed");
         }
     }
 }

@@ -167,7 +167,7 @@ async fn run_engine(
     eprintln!("\n== {engine}: preparing a fresh store");
     let scratch = scratch(engine, options).await?;
     let store = crate::store::open(scratch.database_url.as_deref(), &scratch.data_dir).await?;
-    let app = crate::cli::create_app(&store, "Bench", "bench", None).await?;
+    let (app, _server_secret) = crate::cli::create_app(&store, "Bench", "bench", None).await?;
     store.close().await;
 
     let port = free_port()?;

@@ -10,7 +10,9 @@ use super::plan::Plan;
 use super::rng::{DemoRng, between, exponential, pick, time_ordered_id};
 use super::scope::ConferenceScope;
 use super::session::{close_session, open_session};
-use super::units::{MINUTE, SECOND, whole_seconds};
+use super::units::{MINUTE, SECOND};
+use crate::domain::conference::ConferenceFacts;
+use crate::domain::issue::Severity;
 use crate::store::{ConferenceRow, SeedBatch};
 
 /// One page-session of a participant: created (POST /sessions), ready to connect
@@ -150,9 +152,8 @@ pub(super) fn generate_conference(
         })
         .collect();
 
-    let mut first_connection: Option<i64> = None;
+    let mut connection_starts = Vec::new();
     let mut last_connection_end: Option<i64> = None;
-    let mut connection_count = 0;
     for index in 0..sessions.len() {
         let peers: Vec<usize> = (0..size)
             .filter(|&slot| slot != sessions[index].slot)
@@ -182,10 +183,7 @@ pub(super) fn generate_conference(
             );
             session.had_connections = true;
             session.established |= connection.established;
-            connection_count += 1;
-            first_connection = Some(
-                first_connection.map_or(connection.start, |first| first.min(connection.start)),
-            );
+            connection_starts.push(connection.start);
             session_call_start = Some(
                 session_call_start.map_or(connection.start, |first| first.min(connection.start)),
             );
@@ -200,37 +198,39 @@ pub(super) fn generate_conference(
         close_session(rng, &mut scope, batch, session, plan, last_connection_end);
     }
 
-    let ongoing = plan.ongoing && first_connection.is_some();
-    let end_time = if ongoing { None } else { last_connection_end };
+    // The conference's facts follow the same rules as at ingest: its connections
+    // open in time order, and the call ends when the last one ends.
+    let mut facts = ConferenceFacts::created(scope.conference_id, app.id, plan.created_at);
+    let mut seen_members = std::collections::HashSet::new();
+    for session in &sessions {
+        facts.session_added(seen_members.insert(session.slot), session.span.created_at);
+    }
+    connection_starts.sort_unstable();
+    for start in &connection_starts {
+        facts.connection_opened(*start);
+    }
+    if !plan.ongoing && let Some(end) = last_connection_end {
+        facts.last_connection_closed(end);
+    }
+    for _ in 0..scope.errors {
+        facts.issue_recorded(Severity::Error);
+    }
+    for _ in 0..scope.warnings {
+        facts.issue_recorded(Severity::Warning);
+    }
     let session_ends = sessions
         .iter()
         .filter_map(|session| session.span.left)
         .max()
         .unwrap_or(plan.created_at);
-    let last_activity_at = if plan.ongoing {
+    facts.saw_activity(if plan.ongoing {
         now - rng.gen_range(0..5 * SECOND)
     } else {
         session_ends
-    };
-    batch.conferences.push(ConferenceRow {
-        id: scope.conference_id,
-        app_id: app.id,
-        conference_id: format!("{:016x}", rng.r#gen::<u64>()),
-        conference_name: pick(rng, CONFERENCE_NAMES).map(str::to_string),
-        created_at: plan.created_at,
-        start_time: first_connection,
-        call_start: if ongoing { first_connection } else { None },
-        end_time,
-        ongoing,
-        duration_s: match (first_connection, end_time) {
-            (Some(start), Some(end)) => whole_seconds(start, end),
-            _ => 0,
-        },
-        last_activity_at,
-        participant_count: size as i64,
-        session_count: sessions.len() as i64,
-        connection_count,
-        error_count: scope.errors,
-        warning_count: scope.warnings,
     });
+    let customer_id = format!("{:016x}", rng.r#gen::<u64>());
+    let name = pick(rng, CONFERENCE_NAMES);
+    batch
+        .conferences
+        .push(ConferenceRow::new(&customer_id, *name, &facts));
 }

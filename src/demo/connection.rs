@@ -225,9 +225,10 @@ pub(super) fn open_connection(
         scope.state_event(rng, batch, actor, "onconnectionstatechange", "closed", end);
     }
 
+    // As at ingest: an ended connection is closed, whatever it went through.
     let state = match (failed, end) {
-        (true, _) => "failed",
-        (false, Some(_)) => "closed",
+        (_, Some(_)) => "closed",
+        (true, None) => "failed",
         (false, None) => "connected",
     };
     let negotiations = format!(

@@ -75,6 +75,8 @@ pub async fn seed_demo(
             api_key: Uuid::new_v4().simple().to_string(),
             domain: None,
             recording: true,
+            server_secret_hash: None,
+            require_server_secret: true,
             created_at,
         };
         tx.insert_app(&app).await.with_context(|| {

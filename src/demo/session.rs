@@ -87,6 +87,8 @@ pub(super) fn open_session(
         longitude: Some(participant.city.longitude),
         app_version: Some(app_version(rng, span.created_at, now).to_string()),
         webrtc_sdk: pick(rng, WEBRTC_SDKS).map(str::to_string),
+        // A page that left said goodbye with unload.
+        closed_at: span.left,
     });
     if rejoin {
         scope.issue(

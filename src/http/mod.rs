@@ -4,6 +4,7 @@ pub mod body;
 mod middleware;
 pub mod pyjson;
 pub mod read;
+pub mod render;
 pub mod sdk;
 
 use std::sync::Arc;
@@ -108,21 +109,31 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// 200 when the store answers and every ingest writer shard is running; 503 otherwise,
+/// with the reason, so a load balancer stops sending SDK traffic to a dead writer.
 async fn health(State(state): State<Arc<AppState>>) -> Response {
-    match state.store.health().await {
-        Ok(()) => pyjson::PyJson(
-            serde_json::json!({"status": "ok", "store": state.store.engine().name()}),
-        )
-        .into_response(),
-        Err(error) => {
-            tracing::warn!(error = %error, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                pyjson::PyJson(serde_json::json!({"status": "unavailable"})),
-            )
-                .into_response()
-        }
+    let writer = state.writer.status();
+    let store = state.store.health().await;
+    if let Err(error) = &store {
+        tracing::warn!(error = %error, "health check: store unreachable");
     }
+    let healthy = store.is_ok() && writer.problem.is_none();
+    let body = serde_json::json!({
+        "status": if healthy { "ok" } else { "unavailable" },
+        "store": if store.is_ok() { "ok" } else { "unreachable" },
+        "engine": state.store.engine().name(),
+        "ingest": {
+            "status": writer.problem.unwrap_or("ok"),
+            "shards": writer.shards,
+            "panics": writer.panics,
+        },
+    });
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, pyjson::PyJson(body)).into_response()
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::pyjson::PyJson;
+use super::render;
 use crate::domain::time::parse_query_time;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::resource::{decode_cursor, encode_cursor, unsupported_filter};
@@ -40,7 +41,7 @@ impl FromRequestParts<Arc<AppState>> for AdminAuth {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         match presented {
-            Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => {
+            Some(token) if crate::domain::secret::constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => {
                 Ok(AdminAuth)
             }
             Some(_) => Err(ApiError::with_message(
@@ -53,10 +54,6 @@ impl FromRequestParts<Arc<AppState>> for AdminAuth {
             )),
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn uuid_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<Uuid>> {
@@ -157,8 +154,9 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (filter, page) = parse_list_query(resource, &params)?;
     let page = state.store.list(resource, &filter, &page).await?;
+    let results: Vec<_> = page.records.iter().map(render::record_json).collect();
     Ok(PyJson(json!({
-        "results": page.results,
+        "results": results,
         "count": page.count,
         "next": page.next.map(encode_cursor),
     }))
@@ -170,10 +168,22 @@ pub async fn detail(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let not_found = || ApiError::NotFound(resource.not_found_code());
+    let not_found = || ApiError::NotFound(not_found_code(resource));
     let id = Uuid::try_parse(&id).map_err(|_| not_found())?;
     let found = state.store.get(resource, id).await?.ok_or_else(not_found)?;
-    Ok(PyJson(json!({ "data": found })).into_response())
+    Ok(PyJson(json!({ "data": render::detail_json(&found) })).into_response())
+}
+
+/// The `*_not_found` code PeerMetrics uses for a resource.
+fn not_found_code(resource: Resource) -> ErrorCode {
+    match resource {
+        Resource::Apps => ErrorCode::AppNotFound,
+        Resource::Conferences => ErrorCode::ConferenceNotFound,
+        Resource::Participants => ErrorCode::ParticipantNotFound,
+        Resource::Sessions => ErrorCode::NotFound,
+        Resource::Connections => ErrorCode::ConnectionNotFound,
+        Resource::Issues => ErrorCode::IssueNotFound,
+    }
 }
 
 #[cfg(test)]

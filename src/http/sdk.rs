@@ -151,9 +151,17 @@ pub async fn initialize(
             return Err(ErrorCode::DomainNotAllowed.into());
         }
     }
+    let conference_id = truncate(conference_id, 64);
+    // The conference it will most likely join decides the writer shard, so that
+    // every command of a conference goes through the same one.
+    let conference_hint = state
+        .store
+        .conference_by_customer_id(app.id, &conference_id)
+        .await?;
     let command = Command::Initialize(InitializeCommand {
         app_id: app.id,
-        conference_id: truncate(conference_id, 64),
+        conference_hint,
+        conference_id,
         conference_name: body
             .conference_name
             .as_deref()
@@ -358,7 +366,7 @@ pub async fn update_session(
         unreachable!("update_session answers with Session");
     };
     Ok(
-        PyJson(serde_json::json!({ "data": crate::store::resource::session_json(&row) }))
+        PyJson(serde_json::json!({ "data": super::render::session_json(&row) }))
             .into_response(),
     )
 }
@@ -683,11 +691,13 @@ async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResul
         action,
         at: event_time(body.delta.as_ref())?,
     };
-    let Reply::Track(track) = state.writer.submit(Command::Track(command)).await? else {
-        unreachable!("track commands answer with Track");
+    let track = match state.writer.submit(Command::Track(command)).await? {
+        Reply::Track(track) => track,
+        Reply::UnknownTrack => return Err(ErrorCode::TrackNotFound.into()),
+        _ => unreachable!("track commands answer with Track or UnknownTrack"),
     };
     Ok(
-        PyJson(serde_json::json!({ "data": crate::store::resource::track_json(&track) }))
+        PyJson(serde_json::json!({ "data": super::render::track_json(&track) }))
             .into_response(),
     )
 }
@@ -717,29 +727,48 @@ struct ServiceBody {
     user_id: Option<String>,
 }
 
-async fn service_app(state: &AppState, body: &ServiceBody) -> ApiResult<crate::store::AppRecord> {
+/// The app a server-to-server call is about. The API key is public (it ships in
+/// browser code), so apps that require it also need their server secret, sent as
+/// `Authorization: Bearer <secret>`; a wrong secret is refused even where it is not
+/// required.
+async fn service_app(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &ServiceBody,
+) -> ApiResult<crate::store::AppRecord> {
     let api_key = body
         .api_key
         .as_ref()
         .filter(|k| !k.is_null())
         .ok_or(ErrorCode::MissingParameters)?;
     let api_key = valid_api_key(api_key)?;
-    Ok(state
+    let app = state
         .identities
         .app(state.store.as_ref(), api_key)
         .await?
-        .ok_or(ErrorCode::InvalidApiKey)?)
+        .ok_or(ErrorCode::InvalidApiKey)?;
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match (presented, &app.server_secret_hash) {
+        (Some(secret), Some(hash)) if crate::domain::secret::matches_hash(secret, hash) => Ok(app),
+        (Some(_), _) => Err(ErrorCode::InvalidServerSecret.into()),
+        (None, _) if app.require_server_secret => Err(ErrorCode::InvalidServerSecret.into()),
+        (None, _) => Ok(app),
+    }
 }
 
 pub async fn stop_conference(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     SdkBody(bytes): SdkBody,
 ) -> ApiResult<Response> {
     let body: ServiceBody = parse_object(&bytes)?;
     let conference_key = non_empty(&body.conference_id)
         .ok_or(ErrorCode::MissingParameters)?
         .to_owned();
-    let app = service_app(&state, &body).await?;
+    let app = service_app(&state, &headers, &body).await?;
     let conference_id = state
         .store
         .conference_by_customer_id(app.id, &conference_key)
@@ -757,13 +786,14 @@ pub async fn stop_conference(
 
 pub async fn get_url(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     SdkBody(bytes): SdkBody,
 ) -> ApiResult<Response> {
     let body: ServiceBody = parse_object(&bytes)?;
     if non_empty(&body.conference_id).is_none() && non_empty(&body.user_id).is_none() {
         return Err(ErrorCode::MissingParameters.into());
     }
-    let app = service_app(&state, &body).await?;
+    let app = service_app(&state, &headers, &body).await?;
     let base = state.settings.public_url();
     let url = if let Some(conference_key) = non_empty(&body.conference_id) {
         let id = state

@@ -1,76 +1,124 @@
-//! What each command does inside the writer's transaction. Every command validates
-//! before it writes, so a refused command leaves the shared transaction untouched.
-//! The one deliberate exception is `PUT /tracks` for an unknown track, which records
-//! the event and then answers `track_not_found`, as PeerMetrics does.
+//! What each command does inside the writer's transaction. The writer runs every
+//! command under its own savepoint: a command that fails is undone alone, in the
+//! database and in the batch's memory ([`BatchContext::mark`]).
 
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::domain::conference::ConferenceFacts;
+use crate::domain::connection::{ConnectionProgress, ConnectionSignal};
 use crate::domain::issue::IssueCode;
+use crate::domain::negotiation::Negotiations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::{
-    ConferenceCounts, ConnectionIdentity, ConnectionRow, ConnectionScope, EventRow, IssueRow,
+    ConferenceRow, ConnectionIdentity, ConnectionRow, ConnectionScope, EventRow, IssueRow,
     ParticipantUpsert, SessionIdentity, SessionRow, StoreResult, StoreTx, TrackRow,
 };
 
 use super::command::*;
-use super::lifecycle::{self, AfterCommit};
-use super::negotiation::Negotiations;
+use super::ledger::ConferenceLedger;
+use super::lifecycle;
 use super::samples::{SampleBuffer, SampleState};
 
 /// Work gathered while a batch runs, finished just before or after its commit.
 #[derive(Default)]
 pub struct BatchContext {
     pub samples: SampleBuffer,
-    /// Latest activity per conference seen in this batch.
-    pub activity: std::collections::HashMap<Uuid, i64>,
-    pub after_commit: AfterCommit,
+    pub conferences: ConferenceLedger,
+    /// Connections this batch ended: the identity cache hears of them after commit.
+    pub ended_connections: Vec<Uuid>,
     pub new_connections: Vec<ConnectionIdentity>,
 }
 
+/// How far a batch's memory had grown when a command started.
+pub struct Mark {
+    stats: usize,
+    tracks: usize,
+    ended: usize,
+    new: usize,
+}
+
 impl BatchContext {
-    fn saw_activity(&mut self, conference_id: Uuid, at: i64) {
-        let latest = self.activity.entry(conference_id).or_insert(at);
-        *latest = (*latest).max(at);
+    pub fn mark(&self) -> Mark {
+        Mark {
+            stats: self.samples.stats.len(),
+            tracks: self.samples.tracks.len(),
+            ended: self.ended_connections.len(),
+            new: self.new_connections.len(),
+        }
     }
+
+    /// Forgets everything the command that started at `mark` added.
+    pub fn undo_to(&mut self, mark: Mark) {
+        self.samples.stats.truncate(mark.stats);
+        self.samples.tracks.truncate(mark.tracks);
+        self.ended_connections.truncate(mark.ended);
+        self.new_connections.truncate(mark.new);
+        self.conferences.undo_command();
+    }
+
+    pub fn keep_command(&mut self) {
+        self.conferences.keep_command();
+    }
+
+    /// The facts of a conference for this batch to change.
+    pub async fn conference(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        conference_id: Uuid,
+    ) -> StoreResult<Option<&mut ConferenceFacts>> {
+        self.conferences.facts(tx, conference_id).await
+    }
+}
+
+/// Writer-wide settings the commands need.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestSettings {
+    /// A customer conference id idle this long (and not in a call) starts a new
+    /// conference on its next `initialize`.
+    pub conference_reuse_after_micros: i64,
 }
 
 pub async fn apply(
     tx: &mut dyn StoreTx,
     state: &mut SampleState,
     context: &mut BatchContext,
+    settings: &IngestSettings,
     command: &Command,
 ) -> ApiResult<Reply> {
     match command {
-        Command::Initialize(command) => initialize(tx, command).await,
-        Command::CreateSession(session) => {
-            context.saw_activity(session.conference_id, session.created_at);
-            create_session(tx, session).await
-        }
+        Command::Initialize(command) => initialize(tx, context, settings, command).await,
+        Command::CreateSession(session) => create_session(tx, context, session).await,
         Command::UpdateSession(update) => update_session(tx, update).await,
         Command::Event(event) => {
-            context.saw_activity(event.session.conference_id, event.at);
+            context
+                .conferences
+                .saw_activity(event.session.conference_id, event.at);
             apply_event(tx, state, context, event).await
         }
         Command::Stats(stats) => {
-            context.saw_activity(stats.session.conference_id, stats.at);
-            state.apply(tx, stats, &mut context.samples).await?;
+            context
+                .conferences
+                .saw_activity(stats.session.conference_id, stats.at);
+            state.apply(tx, context, stats).await?;
             Ok(Reply::Done)
         }
         Command::Track(track) => {
-            context.saw_activity(track.session.conference_id, track.at);
+            context
+                .conferences
+                .saw_activity(track.session.conference_id, track.at);
             apply_track(tx, track).await
         }
         Command::StopConference { conference_id, at } => {
             lifecycle::end_open_connections(
                 tx,
+                context,
                 ConnectionScope::Conference(*conference_id),
                 *at,
-                &mut context.after_commit,
             )
             .await?;
-            lifecycle::stop_conference_if_idle(tx, *conference_id, *at).await?;
+            lifecycle::stop_conference_if_idle(tx, context, *conference_id, *at).await?;
             Ok(Reply::Done)
         }
         Command::SweepStale {
@@ -83,25 +131,58 @@ pub async fn apply(
     }
 }
 
-async fn initialize(tx: &mut dyn StoreTx, command: &InitializeCommand) -> ApiResult<Reply> {
-    let conference_id = tx
-        .upsert_conference(
-            command.app_id,
-            &command.conference_id,
-            command.conference_name.as_deref(),
-            command.at,
-        )
+/// Joins the customer's conference, or starts a new one when there is none or the
+/// last one ended and stayed idle (standing rooms: a daily "standup" is one
+/// conference per day, not one forever).
+async fn initialize(
+    tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
+    settings: &IngestSettings,
+    command: &InitializeCommand,
+) -> ApiResult<Reply> {
+    let at = command.at;
+    tx.lock_conference_key(command.app_id, &command.conference_id)
         .await?;
+    let latest = tx
+        .latest_conference(command.app_id, &command.conference_id)
+        .await?;
+    let joinable = latest.filter(|row| {
+        row.facts()
+            .accepts_join(at, settings.conference_reuse_after_micros)
+    });
+    let conference_id = match joinable {
+        Some(row) => {
+            if let Some(name) = &command.conference_name
+                && row.conference_name.as_ref() != Some(name)
+            {
+                tx.rename_conference(row.id, name).await?;
+            }
+            if let Some(facts) = context.conference(tx, row.id).await? {
+                facts.saw_activity(at);
+            }
+            row.id
+        }
+        None => {
+            let facts = ConferenceFacts::created(Uuid::new_v4(), command.app_id, at);
+            tx.insert_conference(&ConferenceRow::new(
+                &command.conference_id,
+                command.conference_name.as_deref(),
+                &facts,
+            ))
+            .await?;
+            context.conferences.created(facts).id
+        }
+    };
     let participant_id = tx
-        .upsert_participant(&ParticipantUpsert {
+        .upsert_own_participant(&ParticipantUpsert {
             app_id: command.app_id,
             participant_id: &command.user_id,
             name: command.user_name.as_deref(),
             is_sfu: false,
-            now: command.at,
+            now: at,
         })
         .await?;
-    tx.link_participant(conference_id, participant_id, command.at)
+    tx.link_participant(conference_id, participant_id, at)
         .await?;
     Ok(Reply::Initialized {
         participant_id,
@@ -109,19 +190,19 @@ async fn initialize(tx: &mut dyn StoreTx, command: &InitializeCommand) -> ApiRes
     })
 }
 
-async fn create_session(tx: &mut dyn StoreTx, session: &SessionRow) -> ApiResult<Reply> {
+async fn create_session(
+    tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
+    session: &SessionRow,
+) -> ApiResult<Reply> {
     let earlier_sessions = tx
         .session_count(session.conference_id, session.participant_id)
         .await?;
     tx.insert_session(session).await?;
     let is_sfu = tx.participant_is_sfu(session.participant_id).await?;
-    let counts = ConferenceCounts {
-        sessions: 1,
-        participants: i64::from(earlier_sessions == 0 && !is_sfu),
-        ..Default::default()
-    };
-    tx.add_conference_counts(session.conference_id, counts)
-        .await?;
+    if let Some(facts) = context.conference(tx, session.conference_id).await? {
+        facts.session_added(earlier_sessions == 0 && !is_sfu, session.created_at);
+    }
     if earlier_sessions > 0 {
         let identity = SessionIdentity {
             session_id: session.id,
@@ -129,16 +210,8 @@ async fn create_session(tx: &mut dyn StoreTx, session: &SessionRow) -> ApiResult
             conference_id: session.conference_id,
             participant_id: session.participant_id,
         };
-        insert_issue(
-            tx,
-            &identity,
-            IssueCode::MultipleRejoins,
-            None,
-            None,
-            None,
-            session.created_at,
-        )
-        .await?;
+        let issue = NewIssue::new(IssueCode::MultipleRejoins, session.created_at);
+        insert_issue(tx, context, &identity, issue).await?;
     }
     Ok(Reply::SessionCreated {
         session_id: session.id,
@@ -170,30 +243,61 @@ async fn update_session(tx: &mut dyn StoreTx, update: &SessionUpdate) -> ApiResu
     Ok(Reply::Session(Box::new(session)))
 }
 
-/// Inserts an issue; its conference's error or warning counter moves with it.
+/// An issue about to be recorded.
+pub struct NewIssue {
+    pub code: IssueCode,
+    pub connection_id: Option<Uuid>,
+    pub data: Option<String>,
+    pub at: i64,
+}
+
+impl NewIssue {
+    pub fn new(code: IssueCode, at: i64) -> Self {
+        NewIssue {
+            code,
+            connection_id: None,
+            data: None,
+            at,
+        }
+    }
+
+    pub fn on(mut self, connection_id: Uuid) -> Self {
+        self.connection_id = Some(connection_id);
+        self
+    }
+
+    pub fn with_data(mut self, data: Option<String>) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// Inserts an issue; its conference's error or warning count moves with it.
 pub async fn insert_issue(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     session: &SessionIdentity,
-    code: IssueCode,
-    connection_id: Option<Uuid>,
-    track_id: Option<Uuid>,
-    data: Option<String>,
-    at: i64,
+    issue: NewIssue,
 ) -> StoreResult<()> {
+    let severity = issue.code.severity();
     tx.insert_issue(&IssueRow {
         id: Uuid::new_v4(),
         app_id: session.app_id,
         conference_id: session.conference_id,
         session_id: session.session_id,
         participant_id: session.participant_id,
-        connection_id,
-        track_id,
-        severity: code.severity().as_str().to_owned(),
-        code: code.as_str().to_owned(),
-        data,
-        created_at: at,
+        connection_id: issue.connection_id,
+        track_id: None,
+        severity: severity.as_str().to_owned(),
+        code: issue.code.as_str().to_owned(),
+        data: issue.data,
+        created_at: issue.at,
     })
-    .await
+    .await?;
+    if let Some(facts) = context.conference(tx, session.conference_id).await? {
+        facts.issue_recorded(severity);
+    }
+    Ok(())
 }
 
 /// An event row of a session, with no peer, connection or track yet.
@@ -235,7 +339,7 @@ async fn resolve_peer(tx: &mut dyn StoreTx, event: &EventCommand) -> ApiResult<O
             return Err(ErrorCode::ParticipantEqualPeer.into());
         }
         let peer_id = tx
-            .upsert_participant(&ParticipantUpsert {
+            .ensure_peer_participant(&ParticipantUpsert {
                 app_id: event.session.app_id,
                 participant_id: reference,
                 name: event.peer_name.as_deref(),
@@ -260,6 +364,69 @@ async fn resolve_peer(tx: &mut dyn StoreTx, event: &EventCommand) -> ApiResult<O
         return Err(ErrorCode::ParticipantEqualPeer.into());
     }
     Ok(Some(peer_id))
+}
+
+/// The events a connection's stored progress is made of.
+pub fn progress_of(connection: &ConnectionRow) -> ConnectionProgress {
+    ConnectionProgress {
+        state: connection.state.clone(),
+        negotiations: Negotiations::parse(&connection.negotiations),
+        setup_time_ms: connection.setup_time_ms,
+        established: connection.established,
+    }
+}
+
+/// Copies progress into the row; true when anything changed.
+pub fn store_progress(connection: &mut ConnectionRow, progress: ConnectionProgress) -> bool {
+    let negotiations = progress.negotiations.to_json();
+    let changed = connection.state != progress.state
+        || connection.negotiations != negotiations
+        || connection.setup_time_ms != progress.setup_time_ms
+        || connection.established != progress.established;
+    connection.state = progress.state;
+    connection.negotiations = negotiations;
+    connection.setup_time_ms = progress.setup_time_ms;
+    connection.established = progress.established;
+    changed
+}
+
+async fn add_connection(
+    tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
+    event: &EventCommand,
+    peer_id: Uuid,
+) -> ApiResult<ConnectionRow> {
+    let session = &event.session;
+    let at = event.at;
+    // A page that said goodbye cannot reopen its conference.
+    match tx.lock_session(session.session_id).await? {
+        Some(row) if row.closed_at.is_some() => return Err(ErrorCode::SessionClosed.into()),
+        Some(_) => {}
+        None => return Err(ErrorCode::InvalidToken.into()),
+    }
+    let already_connected = event.connection_state.as_deref() == Some("connected");
+    let mut row = ConnectionRow {
+        id: Uuid::new_v4(),
+        app_id: session.app_id,
+        conference_id: session.conference_id,
+        session_id: session.session_id,
+        participant_id: session.participant_id,
+        peer_id,
+        start_time: at,
+        created_at: at,
+        ..Default::default()
+    };
+    store_progress(&mut row, ConnectionProgress::added(already_connected, at));
+    tx.insert_connection(&row).await?;
+    lifecycle::connection_started(tx, context, &row, at).await?;
+    context.new_connections.push(ConnectionIdentity {
+        connection_id: row.id,
+        session_id: row.session_id,
+        conference_id: row.conference_id,
+        peer_id,
+        ended: false,
+    });
+    Ok(row)
 }
 
 async fn apply_event(
@@ -289,49 +456,7 @@ async fn apply_event(
     let mut reply = Reply::Done;
     if event.name == "addConnection" {
         let peer_id = peer_id.ok_or(ErrorCode::MissingParameters)?;
-        let already_connected = event.connection_state.as_deref() == Some("connected");
-        let mut negotiations = Negotiations(Vec::new());
-        if !already_connected {
-            negotiations.start_initial(at);
-        }
-        let row = ConnectionRow {
-            id: Uuid::new_v4(),
-            app_id: session.app_id,
-            conference_id: session.conference_id,
-            session_id: session.session_id,
-            participant_id: session.participant_id,
-            peer_id,
-            connection_type: None,
-            state: if already_connected {
-                "connected"
-            } else {
-                "new"
-            }
-            .to_owned(),
-            negotiations: negotiations.to_json(),
-            setup_time_ms: None,
-            established: already_connected,
-            start_time: at,
-            created_at: at,
-            ..Default::default()
-        };
-        tx.insert_connection(&row).await?;
-        tx.add_conference_counts(
-            session.conference_id,
-            ConferenceCounts {
-                connections: 1,
-                ..Default::default()
-            },
-        )
-        .await?;
-        lifecycle::connection_started(tx, &row, at).await?;
-        context.new_connections.push(ConnectionIdentity {
-            connection_id: row.id,
-            session_id: row.session_id,
-            conference_id: row.conference_id,
-            peer_id,
-            ended: false,
-        });
+        let row = add_connection(tx, context, event, peer_id).await?;
         reply = Reply::ConnectionAdded {
             peer_id,
             connection_id: row.id,
@@ -351,65 +476,38 @@ async fn apply_event(
         .as_deref()
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null);
-    let connection_id = connection.as_ref().map(|c| c.id);
+    if let (Some(connection), Some(signal)) = (
+        connection.as_mut(),
+        ConnectionSignal::of_event(&event.name, &data),
+    ) {
+        connection_signal(tx, context, session, connection, signal, at).await?;
+    }
     match event.name.as_str() {
-        "getUserMedia" => get_user_media(tx, session, &data, at).await?,
+        "getUserMedia" => get_user_media(tx, context, session, &data, at).await?,
         "removeConnection" => {
             if let Some(connection) = connection.as_mut() {
-                lifecycle::end_connection(tx, connection, at, &mut context.after_commit).await?;
-            }
-        }
-        "onnegotiationneeded" => {
-            if let Some(connection) = connection.as_mut() {
-                update_negotiations(tx, connection, |n| n.start_renegotiation(at)).await?;
-            }
-        }
-        "onsignalingstatechange" => {
-            let signaling_state = data
-                .get("signalingState")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if let Some(connection) = connection.as_mut() {
-                match signaling_state {
-                    "have-local-offer" | "have-remote-offer" => {
-                        update_negotiations(tx, connection, |n| n.start_renegotiation(at)).await?;
-                    }
-                    "stable" => update_negotiations(tx, connection, |n| n.mark_stable(at)).await?,
-                    _ => {}
-                }
-            }
-        }
-        "onconnectionstatechange" | "oniceconnectionstatechange" => {
-            let is_ice = event.name == "oniceconnectionstatechange";
-            let new_state = data.as_str().unwrap_or_default();
-            if let Some(connection) = connection.as_mut() {
-                connection_state_changed(tx, context, session, connection, is_ice, new_state, at)
-                    .await?;
+                lifecycle::end_connection(tx, context, connection, at).await?;
             }
         }
         "onicecandidateerror" => {
-            insert_issue(
-                tx,
-                session,
-                IssueCode::IceCandidateError,
-                connection_id,
-                None,
-                event.data.clone(),
-                at,
-            )
-            .await?;
+            let issue = NewIssue::new(IssueCode::IceCandidateError, at).with_data(event.data.clone());
+            let issue = match connection.as_ref() {
+                Some(connection) => issue.on(connection.id),
+                None => issue,
+            };
+            insert_issue(tx, context, session, issue).await?;
         }
-        "beforeunload" => lifecycle::end_session(tx, session.session_id, at).await?,
+        "beforeunload" => lifecycle::end_session(tx, session.session_id, at, false).await?,
         "unload" | "endCall" => {
             lifecycle::end_open_connections(
                 tx,
+                context,
                 ConnectionScope::Session(session.session_id),
                 at,
-                &mut context.after_commit,
             )
             .await?;
-            lifecycle::end_session(tx, session.session_id, at).await?;
-            end_of_session_checks(tx, session, at).await?;
+            lifecycle::end_session(tx, session.session_id, at, true).await?;
+            end_of_session_checks(tx, context, session, at).await?;
             state.forget_session(session.session_id);
         }
         _ => {}
@@ -422,82 +520,24 @@ fn needs_connection(name: &str) -> bool {
     matches!(name, "onnegotiationneeded" | "onconnectionstatechange")
 }
 
-async fn update_negotiations(
-    tx: &mut dyn StoreTx,
-    connection: &mut ConnectionRow,
-    change: impl FnOnce(&mut Negotiations),
-) -> StoreResult<()> {
-    let mut negotiations = Negotiations::parse(&connection.negotiations);
-    change(&mut negotiations);
-    let json = negotiations.to_json();
-    if json != connection.negotiations {
-        connection.negotiations = json;
-        tx.save_connection(connection).await?;
-    }
-    Ok(())
-}
-
-async fn connection_state_changed(
+async fn connection_signal(
     tx: &mut dyn StoreTx,
     context: &mut BatchContext,
     session: &SessionIdentity,
     connection: &mut ConnectionRow,
-    is_ice: bool,
-    new_state: &str,
+    signal: ConnectionSignal<'_>,
     at: i64,
 ) -> StoreResult<()> {
-    let connection_id = Some(connection.id);
-    match new_state {
-        "connected" | "completed" => {
-            let mut negotiations = Negotiations::parse(&connection.negotiations);
-            if let Some(setup_ms) = negotiations.mark_connected(at) {
-                connection.setup_time_ms.get_or_insert(setup_ms);
-            }
-            connection.negotiations = negotiations.to_json();
-            connection.state = "connected".into();
-            connection.established = true;
-            tx.save_connection(connection).await?;
-        }
-        "failed" => {
-            let mut negotiations = Negotiations::parse(&connection.negotiations);
-            negotiations.mark_failed(at);
-            connection.negotiations = negotiations.to_json();
-            if !is_ice {
-                connection.state = "failed".into();
-            }
-            tx.save_connection(connection).await?;
-            let code = if is_ice {
-                IssueCode::IceFailed
-            } else {
-                IssueCode::ConnectionFailed
-            };
-            insert_issue(tx, session, code, connection_id, None, None, at).await?;
-        }
-        "disconnected" if !is_ice => {
-            connection.state = "disconnected".into();
-            tx.save_connection(connection).await?;
-            insert_issue(
-                tx,
-                session,
-                IssueCode::ConnectionDisconnected,
-                connection_id,
-                None,
-                None,
-                at,
-            )
-            .await?;
-        }
-        "closed" => {
-            if !is_ice {
-                connection.state = "closed".into();
-            }
-            lifecycle::end_connection(tx, connection, at, &mut context.after_commit).await?;
-        }
-        "new" | "connecting" | "checking" if !is_ice => {
-            connection.state = new_state.into();
-            tx.save_connection(connection).await?;
-        }
-        _ => {}
+    let mut progress = progress_of(connection);
+    let effects = progress.apply(signal, at);
+    if store_progress(connection, progress) {
+        tx.save_connection(connection).await?;
+    }
+    if let Some(code) = effects.issue {
+        insert_issue(tx, context, session, NewIssue::new(code, at).on(connection.id)).await?;
+    }
+    if effects.closes {
+        lifecycle::end_connection(tx, context, connection, at).await?;
     }
     Ok(())
 }
@@ -511,6 +551,7 @@ struct MediaTrack {
 
 async fn get_user_media(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     session: &SessionIdentity,
     data: &Value,
     at: i64,
@@ -549,16 +590,8 @@ async fn get_user_media(
             "name": error.get("name").cloned().unwrap_or(Value::Null),
             "message": error.get("message").cloned().unwrap_or(Value::Null),
         });
-        insert_issue(
-            tx,
-            session,
-            IssueCode::GetUserMediaError,
-            None,
-            None,
-            Some(details.to_string()),
-            at,
-        )
-        .await?;
+        let issue = NewIssue::new(IssueCode::GetUserMediaError, at).with_data(Some(details.to_string()));
+        insert_issue(tx, context, session, issue).await?;
     }
     Ok(())
 }
@@ -566,6 +599,7 @@ async fn get_user_media(
 /// `no_media_access` and `no_connection`, judged when a session ends.
 async fn end_of_session_checks(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     session: &SessionIdentity,
     at: i64,
 ) -> StoreResult<()> {
@@ -586,20 +620,17 @@ async fn end_of_session_checks(
             .issue_exists(session.session_id, IssueCode::NoMediaAccess.as_str())
             .await?
     {
-        insert_issue(tx, session, IssueCode::NoMediaAccess, None, None, None, at).await?;
+        insert_issue(tx, context, session, NewIssue::new(IssueCode::NoMediaAccess, at)).await?;
     }
 
     let connections = tx.connections_of_session(session.session_id).await?;
-    let never_connected = |c: &ConnectionRow| {
-        matches!(c.state.as_str(), "new" | "connecting" | "failed" | "closed") && !c.established
-    };
     if !connections.is_empty()
-        && connections.iter().all(never_connected)
+        && connections.iter().all(|c| !c.established)
         && !tx
             .issue_exists(session.session_id, IssueCode::NoConnection.as_str())
             .await?
     {
-        insert_issue(tx, session, IssueCode::NoConnection, None, None, None, at).await?;
+        insert_issue(tx, context, session, NewIssue::new(IssueCode::NoConnection, at)).await?;
     }
     Ok(())
 }
@@ -654,9 +685,10 @@ async fn apply_track(tx: &mut dyn StoreTx, command: &TrackCommand) -> ApiResult<
     })
     .await?;
 
-    // PeerMetrics stores the event even for an unknown track, then reports it.
+    // PeerMetrics stores the event even for an unknown track, then reports it: the
+    // event is kept (a success for the writer) and the answer says so.
     let Some(mut track) = track else {
-        return Err(ErrorCode::TrackNotFound.into());
+        return Ok(Reply::UnknownTrack);
     };
     if matches!(command.action, TrackAction::Changed) {
         let mut info: Value =
@@ -687,28 +719,29 @@ async fn sweep_stale(
     conference_id: Uuid,
     cutoff: i64,
 ) -> StoreResult<()> {
-    let Some(conference) = tx.lock_conference(conference_id).await? else {
+    let Some(facts) = context.conference(tx, conference_id).await? else {
         return Ok(());
     };
-    if !conference.ongoing {
+    if !facts.ongoing {
         return Ok(());
     }
     let last_activity = tx.last_activity(conference_id).await?.unwrap_or(cutoff);
     if last_activity >= cutoff {
         // Still alive: the coarse column was behind. Bring it up to date.
-        tx.touch_conferences(&[(conference_id, last_activity)])
-            .await?;
+        if let Some(facts) = context.conference(tx, conference_id).await? {
+            facts.saw_activity(last_activity);
+        }
         return Ok(());
     }
     lifecycle::end_open_connections(
         tx,
+        context,
         ConnectionScope::Conference(conference_id),
         last_activity,
-        &mut context.after_commit,
     )
     .await?;
     for session_id in tx.sessions_of_conference(conference_id).await? {
-        lifecycle::end_session(tx, session_id, last_activity).await?;
+        lifecycle::end_session(tx, session_id, last_activity, false).await?;
     }
-    lifecycle::stop_conference_if_idle(tx, conference_id, last_activity).await
+    lifecycle::stop_conference_if_idle(tx, context, conference_id, last_activity).await
 }

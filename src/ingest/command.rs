@@ -18,17 +18,21 @@ pub enum Command {
 }
 
 impl Command {
-    /// Which writer shard applies this command: all commands of one conference share
-    /// a key. `Initialize` runs before the conference has an id, so it hashes the
-    /// customer's conference id instead.
+    /// Which writer shard applies this command: every command of one conference
+    /// shares a key, the conference's id. `Initialize` names the conference it will
+    /// most likely join; a conference it creates has no other command yet (nothing
+    /// can name it before `initialize` answers), so any shard keeps the order.
     pub fn shard_key(&self) -> u64 {
         let conference = match self {
-            Command::Initialize(command) => {
-                use std::hash::{Hash, Hasher};
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                (command.app_id, &command.conference_id).hash(&mut hasher);
-                return hasher.finish();
-            }
+            Command::Initialize(command) => match command.conference_hint {
+                Some(conference) => conference,
+                None => {
+                    use std::hash::{Hash, Hasher};
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    (command.app_id, &command.conference_id).hash(&mut hasher);
+                    return hasher.finish();
+                }
+            },
             Command::CreateSession(session) => session.conference_id,
             Command::UpdateSession(update) => update.session.conference_id,
             Command::Event(event) => event.session.conference_id,
@@ -57,6 +61,8 @@ impl Command {
 #[derive(Debug)]
 pub struct InitializeCommand {
     pub app_id: Uuid,
+    /// The customer's newest conference with this id, if any, read before queueing.
+    pub conference_hint: Option<Uuid>,
     pub conference_id: String,
     pub conference_name: Option<String>,
     pub user_id: String,
@@ -157,5 +163,7 @@ pub enum Reply {
         connection_id: Uuid,
     },
     Track(Box<TrackRow>),
+    /// `PUT /tracks` for a track never announced: the event was stored anyway.
+    UnknownTrack,
     Done,
 }

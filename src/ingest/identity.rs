@@ -3,7 +3,7 @@
 //! connection's "ended" flag can change, so it is re-read after a short while.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -32,13 +32,13 @@ impl IdentityCache {
     /// The app with this API key. Unknown keys are not cached, so a new app works at
     /// once; the rate limiter bounds how often a bad key reaches the store.
     pub async fn app(&self, store: &dyn Store, api_key: &str) -> StoreResult<Option<AppRecord>> {
-        if let Some((app, fetched)) = self.apps.read().expect("lock").get(api_key)
+        if let Some((app, fetched)) = self.apps.read().unwrap_or_else(PoisonError::into_inner).get(api_key)
             && fetched.elapsed() < APP_TTL
         {
             return Ok(Some(app.clone()));
         }
         let found = store.app_by_api_key(api_key).await?;
-        let mut apps = self.apps.write().expect("lock");
+        let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
         match &found {
             Some(app) => {
                 if apps.len() >= CAPACITY {
@@ -58,7 +58,7 @@ impl IdentityCache {
         store: &dyn Store,
         session_id: Uuid,
     ) -> StoreResult<Option<SessionIdentity>> {
-        if let Some(found) = self.sessions.read().expect("lock").get(&session_id) {
+        if let Some(found) = self.sessions.read().unwrap_or_else(PoisonError::into_inner).get(&session_id) {
             return Ok(Some(*found));
         }
         let found = store.session_identity(session_id).await?;
@@ -76,7 +76,7 @@ impl IdentityCache {
         let cached = self
             .connections
             .read()
-            .expect("lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .get(&connection_id)
             .copied();
         if let Some((identity, fetched)) = cached
@@ -96,7 +96,7 @@ impl IdentityCache {
         if let Some((identity, _)) = self
             .connections
             .write()
-            .expect("lock")
+            .unwrap_or_else(PoisonError::into_inner)
             .get_mut(&connection_id)
         {
             identity.ended = true;
@@ -113,7 +113,7 @@ impl IdentityCache {
 }
 
 fn insert_bounded<V>(map: &RwLock<HashMap<Uuid, V>>, key: Uuid, value: V) {
-    let mut map = map.write().expect("lock");
+    let mut map = map.write().unwrap_or_else(PoisonError::into_inner);
     if map.len() >= CAPACITY {
         map.clear();
     }

@@ -1,5 +1,6 @@
 //! Ending connections, sessions and conferences. A conference is ongoing while any of
-//! its connections is open; its duration sums only those active periods.
+//! its connections is open; its facts change only through the batch's ledger (see
+//! `domain::conference` for the state machine).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,17 +9,12 @@ use uuid::Uuid;
 use crate::domain::time::whole_seconds_between;
 use crate::store::{ConnectionRow, ConnectionScope, StoreResult, StoreTx};
 
-use super::negotiation::Negotiations;
-
-/// Effects to publish only once the transaction has committed.
-#[derive(Debug, Default)]
-pub struct AfterCommit {
-    pub ended_connections: Vec<Uuid>,
-}
+use super::apply::{BatchContext, progress_of, store_progress};
 
 /// A connection was added at `at`: the session and conference become active.
 pub async fn connection_started(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     connection: &ConnectionRow,
     at: i64,
 ) -> StoreResult<()> {
@@ -28,24 +24,20 @@ pub async fn connection_started(
         session.call_start = Some(at);
         tx.save_session(&session).await?;
     }
-    if let Some(mut conference) = tx.lock_conference(connection.conference_id).await? {
-        conference.start_time.get_or_insert(at);
-        if !conference.ongoing {
-            conference.ongoing = true;
-            conference.call_start = Some(at);
-        }
-        tx.save_conference(&conference).await?;
+    if let Some(facts) = context.conference(tx, connection.conference_id).await? {
+        facts.connection_opened(at);
     }
     Ok(())
 }
 
-/// Marks an open connection ended at `at` (never before it started) and fails any
-/// negotiation still open. Returns the end time, or `None` if it had already ended.
+/// Marks an open connection ended at `at` (never before it started): its state
+/// closes and any negotiation still open fails. Returns the end time, or `None` if
+/// it had already ended.
 async fn close_connection(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     connection: &mut ConnectionRow,
     at: i64,
-    after_commit: &mut AfterCommit,
 ) -> StoreResult<Option<i64>> {
     if connection.end_time.is_some() {
         return Ok(None);
@@ -53,11 +45,11 @@ async fn close_connection(
     let end = at.max(connection.start_time);
     connection.end_time = Some(end);
     connection.duration_s = whole_seconds_between(connection.start_time, end);
-    let mut negotiations = Negotiations::parse(&connection.negotiations);
-    negotiations.fail_open(end);
-    connection.negotiations = negotiations.to_json();
+    let mut progress = progress_of(connection);
+    progress.close(end);
+    store_progress(connection, progress);
     tx.save_connection(connection).await?;
-    after_commit.ended_connections.push(connection.id);
+    context.ended_connections.push(connection.id);
     Ok(Some(end))
 }
 
@@ -66,13 +58,13 @@ async fn close_connection(
 /// "all ended" checks run (PeerMetrics checked first and never stopped a call).
 pub async fn end_connection(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     connection: &mut ConnectionRow,
     at: i64,
-    after_commit: &mut AfterCommit,
 ) -> StoreResult<()> {
-    if let Some(end) = close_connection(tx, connection, at, after_commit).await? {
+    if let Some(end) = close_connection(tx, context, connection, at).await? {
         stop_session_if_idle(tx, connection.session_id).await?;
-        stop_conference_if_idle(tx, connection.conference_id, end).await?;
+        stop_conference_if_idle(tx, context, connection.conference_id, end).await?;
     }
     Ok(())
 }
@@ -95,6 +87,7 @@ async fn stop_session_if_idle(tx: &mut dyn StoreTx, session_id: Uuid) -> StoreRe
 /// Closes the conference's active period when no connection is open any more.
 pub async fn stop_conference_if_idle(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     conference_id: Uuid,
     at: i64,
 ) -> StoreResult<()> {
@@ -105,27 +98,19 @@ pub async fn stop_conference_if_idle(
     {
         return Ok(());
     }
-    let Some(mut conference) = tx.lock_conference(conference_id).await? else {
-        return Ok(());
-    };
-    if !conference.ongoing {
-        return Ok(());
+    if let Some(facts) = context.conference(tx, conference_id).await? {
+        facts.last_connection_closed(at);
     }
-    if let Some(call_start) = conference.call_start.take() {
-        conference.duration_s += whole_seconds_between(call_start, at);
-    }
-    conference.end_time = Some(at.max(conference.end_time.unwrap_or(at)));
-    conference.ongoing = false;
-    tx.save_conference(&conference).await
+    Ok(())
 }
 
 /// Ends every open connection in a scope at `at`, then runs the "all ended" checks
 /// once per session and conference rather than once per connection.
 pub async fn end_open_connections(
     tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
     scope: ConnectionScope,
     at: i64,
-    after_commit: &mut AfterCommit,
 ) -> StoreResult<()> {
     let mut sessions = BTreeSet::new();
     let mut conferences = BTreeMap::new();
@@ -133,7 +118,7 @@ pub async fn end_open_connections(
         let Some(mut connection) = tx.lock_connection(connection_id).await? else {
             continue;
         };
-        if let Some(end) = close_connection(tx, &mut connection, at, after_commit).await? {
+        if let Some(end) = close_connection(tx, context, &mut connection, at).await? {
             sessions.insert(connection.session_id);
             let latest = conferences.entry(connection.conference_id).or_insert(end);
             *latest = (*latest).max(end);
@@ -143,18 +128,27 @@ pub async fn end_open_connections(
         stop_session_if_idle(tx, session_id).await?;
     }
     for (conference_id, end) in conferences {
-        stop_conference_if_idle(tx, conference_id, end).await?;
+        stop_conference_if_idle(tx, context, conference_id, end).await?;
     }
     Ok(())
 }
 
-/// The page is gone (`beforeunload`, `unload`, `endCall`, or the sweeper).
-pub async fn end_session(tx: &mut dyn StoreTx, session_id: Uuid, at: i64) -> StoreResult<()> {
+/// The page is gone (`beforeunload`, `unload`, `endCall`, or the sweeper). `closes`
+/// for `unload` and `endCall`: the session can open no connection after that.
+pub async fn end_session(
+    tx: &mut dyn StoreTx,
+    session_id: Uuid,
+    at: i64,
+    closes: bool,
+) -> StoreResult<()> {
     let Some(mut session) = tx.lock_session(session_id).await? else {
         return Ok(());
     };
     let end = *session.end_time.get_or_insert(at.max(session.created_at));
     session.duration_s = whole_seconds_between(session.created_at, end);
+    if closes {
+        session.closed_at.get_or_insert(at);
+    }
     if tx
         .open_connections(ConnectionScope::Session(session_id))
         .await?

@@ -4,14 +4,16 @@
 mod apply;
 mod command;
 pub mod identity;
+mod journal;
+mod ledger;
 mod lifecycle;
-mod negotiation;
 mod samples;
 mod writer;
 
 pub use command::*;
 pub use identity::IdentityCache;
-pub use writer::{Writer, WriterMetrics};
+pub use apply::IngestSettings;
+pub use writer::{Writer, WriterMetrics, WriterStatus};
 
 /// The getStats interval the SDK is told to use, in milliseconds.
 pub const STATS_INTERVAL_MS: i64 = 10_000;

@@ -1,9 +1,9 @@
 //! Turning stats posts into sample rows, plus the per-connection facts that stats can
 //! change (candidate type, TCP and TURN use, media flowing) and the eMOS issues.
-//! The writer owns one `SampleState`; it is a cache of what the database already
-//! holds, dropped whenever a transaction fails.
-
-use std::collections::HashMap;
+//! The writer owns one `SampleState`. It is only a cache of what the database holds:
+//! the eMOS tallies and packet counters are recomputed from stored samples whenever
+//! they are missing, so a failed transaction or a restart loses no issue. A command
+//! that rolls back undoes its changes to the cache with it.
 
 use uuid::Uuid;
 
@@ -15,14 +15,15 @@ use crate::store::{
 };
 
 use super::STATS_INTERVAL_MS;
-use super::apply::insert_issue;
+use super::apply::{BatchContext, NewIssue, insert_issue};
 use super::command::StatsCommand;
+use super::journal::Journaled;
 
-/// Maps larger than this are cleared rather than grown.
+/// Maps larger than this are cleared (between batches) rather than grown.
 const CAPACITY: usize = 200_000;
 
 /// Samples below a threshold needed before an eMOS issue: 30 s worth at the interval.
-const EMOS_SAMPLES_FOR_ISSUE: u32 = (30_000 / STATS_INTERVAL_MS) as u32;
+const EMOS_SAMPLES_FOR_ISSUE: i64 = 30_000 / STATS_INTERVAL_MS;
 
 #[derive(Debug, Clone, PartialEq)]
 struct ConnectionFacts {
@@ -43,22 +44,25 @@ impl ConnectionFacts {
     }
 }
 
-#[derive(Debug, Default)]
+/// A session's inbound-audio samples below the eMOS thresholds, and whether each
+/// threshold's issue was raised.
+#[derive(Debug, Default, Clone)]
 struct EmosTally {
-    low: u32,
+    low: i64,
     low_sum: f64,
-    very_low: u32,
+    very_low: i64,
     very_low_sum: f64,
+    low_raised: bool,
+    very_low_raised: bool,
 }
 
 #[derive(Default)]
 pub struct SampleState {
-    connections: HashMap<Uuid, ConnectionFacts>,
-    /// Track row ids by (session, direction), then by track identifier: the inner map
-    /// is looked up by `&str`, so a cache hit allocates nothing.
-    tracks: HashMap<(Uuid, Direction), HashMap<String, Uuid>>,
-    counters: HashMap<(Uuid, i64), (i64, i64)>,
-    emos: HashMap<Uuid, EmosTally>,
+    connections: Journaled<Uuid, ConnectionFacts>,
+    /// Track row ids by (session, direction, track identifier).
+    tracks: Journaled<(Uuid, Direction, String), Uuid>,
+    counters: Journaled<(Uuid, i64), (i64, i64)>,
+    emos: Journaled<Uuid, EmosTally>,
 }
 
 /// Rows collected over a batch and written with one bulk insert.
@@ -68,16 +72,38 @@ pub struct SampleBuffer {
     pub tracks: Vec<TrackSampleRow>,
 }
 
-fn bounded<K, V>(map: &mut HashMap<K, V>) -> &mut HashMap<K, V> {
+fn trim<K: std::hash::Hash + Eq + Clone, V: Clone>(map: &mut Journaled<K, V>) {
     if map.len() >= CAPACITY {
         map.clear();
     }
-    map
 }
 
 impl SampleState {
     pub fn clear(&mut self) {
         *self = SampleState::default();
+    }
+
+    /// Called between batches: bounds memory without losing anything a batch in
+    /// progress relies on.
+    pub fn trim(&mut self) {
+        trim(&mut self.connections);
+        trim(&mut self.tracks);
+        trim(&mut self.counters);
+        trim(&mut self.emos);
+    }
+
+    pub fn keep_command(&mut self) {
+        self.connections.keep_command();
+        self.tracks.keep_command();
+        self.counters.keep_command();
+        self.emos.keep_command();
+    }
+
+    pub fn undo_command(&mut self) {
+        self.connections.undo_command();
+        self.tracks.undo_command();
+        self.counters.undo_command();
+        self.emos.undo_command();
     }
 
     pub fn forget_session(&mut self, session_id: Uuid) {
@@ -87,13 +113,13 @@ impl SampleState {
     pub async fn apply(
         &mut self,
         tx: &mut dyn StoreTx,
+        context: &mut BatchContext,
         command: &StatsCommand,
-        buffer: &mut SampleBuffer,
     ) -> StoreResult<()> {
         let connection_id = command.connection.connection_id;
-        self.update_connection_facts(tx, command).await?;
+        self.update_connection_facts(tx, context, command).await?;
 
-        buffer.stats.push(StatsSampleRow {
+        context.samples.stats.push(StatsSampleRow {
             connection_id,
             created_at: command.at,
             rtt_ms: command.stats.pair.rtt_ms,
@@ -111,9 +137,9 @@ impl SampleState {
         for track in &command.stats.tracks {
             let track_id = self.resolve_track(tx, command, track).await?;
             let emos = self
-                .score(tx, &command.session, connection_id, track, command.at)
+                .score(tx, context, &command.session, connection_id, track, command.at)
                 .await?;
-            buffer.tracks.push(TrackSampleRow {
+            context.samples.tracks.push(TrackSampleRow {
                 connection_id,
                 track_id,
                 created_at: command.at,
@@ -141,6 +167,7 @@ impl SampleState {
     async fn update_connection_facts(
         &mut self,
         tx: &mut dyn StoreTx,
+        context: &mut BatchContext,
         command: &StatsCommand,
     ) -> StoreResult<()> {
         let connection_id = command.connection.connection_id;
@@ -186,21 +213,13 @@ impl SampleState {
                 (new_turn, IssueCode::TurnUsed),
             ] {
                 if detected {
-                    insert_issue(
-                        tx,
-                        &command.session,
-                        code,
-                        Some(connection_id),
-                        None,
-                        None,
-                        command.at,
-                    )
-                    .await?;
+                    let issue = NewIssue::new(code, command.at).on(connection_id);
+                    insert_issue(tx, context, &command.session, issue).await?;
                 }
             }
             facts = ConnectionFacts::of(&row);
         }
-        bounded(&mut self.connections).insert(connection_id, facts);
+        self.connections.insert(connection_id, facts);
         Ok(())
     }
 
@@ -213,12 +232,8 @@ impl SampleState {
         let Some(identifier) = &track.track_identifier else {
             return Ok(None);
         };
-        let key = (command.session.session_id, track.direction);
-        if let Some(id) = self
-            .tracks
-            .get(&key)
-            .and_then(|by_id| by_id.get(identifier.as_str()))
-        {
+        let key = (command.session.session_id, track.direction, identifier.clone());
+        if let Some(id) = self.tracks.get(&key) {
             return Ok(Some(*id));
         }
         let id = tx
@@ -234,10 +249,7 @@ impl SampleState {
                 created_at: command.at,
             })
             .await?;
-        bounded(&mut self.tracks)
-            .entry(key)
-            .or_default()
-            .insert(identifier.clone(), id);
+        self.tracks.insert(key, id);
         Ok(Some(id))
     }
 
@@ -246,6 +258,7 @@ impl SampleState {
     async fn score(
         &mut self,
         tx: &mut dyn StoreTx,
+        context: &mut BatchContext,
         session: &SessionIdentity,
         connection_id: Uuid,
         track: &TrackNumbers,
@@ -258,7 +271,11 @@ impl SampleState {
             return Ok(None);
         };
         let counter_key = (connection_id, track.ssrc.unwrap_or_default());
-        let previous = bounded(&mut self.counters).insert(counter_key, (received, lost));
+        let previous = match self.counters.get(&counter_key) {
+            Some(previous) => Some(*previous),
+            None => tx.last_packet_counters(connection_id, counter_key.1).await?,
+        };
+        self.counters.insert(counter_key, (received, lost));
         let score = emos::emos(EmosInput {
             loss_percent: emos::interval_loss_percent(previous, received, lost),
             bitrate: track.bitrate,
@@ -266,34 +283,59 @@ impl SampleState {
             jitter_buffer_ms: track.jitter_buffer_ms.unwrap_or_default(),
             fec: track.fec,
         });
+        if score >= emos::LOW {
+            return Ok(Some(score));
+        }
 
-        let tally = bounded(&mut self.emos)
-            .entry(session.session_id)
-            .or_default();
+        if self.emos.get(&session.session_id).is_none() {
+            let tally = self.recount(tx, session.session_id).await?;
+            self.emos.insert(session.session_id, tally);
+        }
+        let tally = self
+            .emos
+            .get_mut(&session.session_id)
+            .expect("loaded just above");
         let crossed = if score < emos::VERY_LOW {
             tally.very_low += 1;
             tally.very_low_sum += score;
-            (tally.very_low == EMOS_SAMPLES_FOR_ISSUE).then(|| {
-                (
-                    IssueCode::VeryLowEmos,
-                    tally.very_low_sum / f64::from(tally.very_low),
-                )
+            (tally.very_low >= EMOS_SAMPLES_FOR_ISSUE && !tally.very_low_raised).then(|| {
+                tally.very_low_raised = true;
+                (IssueCode::VeryLowEmos, tally.very_low_sum / tally.very_low as f64)
             })
-        } else if score < emos::LOW {
+        } else {
             tally.low += 1;
             tally.low_sum += score;
-            (tally.low == EMOS_SAMPLES_FOR_ISSUE)
-                .then(|| (IssueCode::LowEmos, tally.low_sum / f64::from(tally.low)))
-        } else {
-            None
+            (tally.low >= EMOS_SAMPLES_FOR_ISSUE && !tally.low_raised).then(|| {
+                tally.low_raised = true;
+                (IssueCode::LowEmos, tally.low_sum / tally.low as f64)
+            })
         };
         if let Some((code, average)) = crossed
             && !tx.issue_exists(session.session_id, code.as_str()).await?
         {
             let data =
                 serde_json::json!({ "average": (average * 100.0).round() / 100.0 }).to_string();
-            insert_issue(tx, session, code, Some(connection_id), None, Some(data), at).await?;
+            let issue = NewIssue::new(code, at).on(connection_id).with_data(Some(data));
+            insert_issue(tx, context, session, issue).await?;
         }
         Ok(Some(score))
+    }
+
+    /// A session's tally as the stored samples give it (the samples of the batch in
+    /// progress are not stored yet, but they were counted in memory as they came).
+    async fn recount(&self, tx: &mut dyn StoreTx, session_id: Uuid) -> StoreResult<EmosTally> {
+        let stored = tx.emos_tally(session_id, emos::LOW, emos::VERY_LOW).await?;
+        Ok(EmosTally {
+            low: stored.low,
+            low_sum: stored.low_sum,
+            very_low: stored.very_low,
+            very_low_sum: stored.very_low_sum,
+            low_raised: tx
+                .issue_exists(session_id, IssueCode::LowEmos.as_str())
+                .await?,
+            very_low_raised: tx
+                .issue_exists(session_id, IssueCode::VeryLowEmos.as_str())
+                .await?,
+        })
     }
 }

@@ -22,6 +22,66 @@ pub(super) fn chunk_sizes(mut remaining: usize, columns: usize) -> impl Iterator
 /// Prepared statements kept per connection: every chunk size of every bulk insert.
 pub(super) const STATEMENT_CACHE: usize = 2048;
 
+/// The per-command savepoint of a write transaction. It is taken lazily, just before
+/// the command's first statement, so commands that run no statement (most stats
+/// posts) cost no round trip; the previous command's savepoint is released in the
+/// same round trip, which keeps PostgreSQL from piling up subtransactions.
+#[derive(Debug, Default)]
+pub(super) struct Savepoint {
+    /// The current command has not run a statement yet.
+    wanted: bool,
+    /// A savepoint is established (for this command or a previous one).
+    established: bool,
+    /// The established savepoint belongs to the current command.
+    current: bool,
+}
+
+impl Savepoint {
+    pub(super) fn begin_command(&mut self) {
+        self.wanted = true;
+        self.current = false;
+    }
+
+    /// SQL to run before the current command's first statement, once.
+    pub(super) fn take_sql(&mut self) -> Option<&'static str> {
+        if !self.wanted {
+            return None;
+        }
+        self.wanted = false;
+        self.current = true;
+        let sql = if self.established {
+            "release savepoint command; savepoint command"
+        } else {
+            "savepoint command"
+        };
+        self.established = true;
+        Some(sql)
+    }
+
+    /// SQL that undoes the current command, if it ran anything.
+    pub(super) fn undo_sql(&mut self) -> Option<&'static str> {
+        self.wanted = false;
+        std::mem::take(&mut self.current).then_some("rollback to savepoint command")
+    }
+
+    /// Statements from now on belong to the batch, not to a command.
+    pub(super) fn end_commands(&mut self) {
+        self.wanted = false;
+        self.current = false;
+    }
+}
+
+/// A stable 64-bit key for a customer conference id, for PostgreSQL's advisory locks
+/// (FNV-1a: the same on every instance and every version).
+pub(super) fn conference_lock_key(app_id: uuid::Uuid, conference_id: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in app_id.as_bytes().iter().chain(conference_id.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash as i64
+}
+
 macro_rules! sql_store {
     (
         database: $db:ty,
@@ -32,22 +92,33 @@ macro_rules! sql_store {
         greatest: $greatest:literal,
         migration_lock: $migration_lock:literal,
         migration_unlock: $migration_unlock:literal,
+        conference_key_lock: $conference_key_lock:literal,
         combine_sample_inserts: $combine_sample_inserts:literal $(,)?
     ) => {
         use async_trait::async_trait;
-        use serde_json::Value;
         use sqlx::{Connection as _, QueryBuilder};
         use uuid::Uuid;
 
         use $crate::store::engine::chunk_sizes;
         use $crate::store::models::*;
-        use $crate::store::resource::{self, Bind, ListFilter, Page, PageRequest, Resource};
+        use $crate::store::resource::{self, Bind, ConferenceDetail, Detail, ListFilter, Page, PageRequest, Record, Resource};
         use $crate::store::{Engine, Store, StoreResult, StoreTx};
 
         type DbConnection = <$db as sqlx::Database>::Connection;
 
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
+            savepoint: $crate::store::engine::Savepoint,
+        }
+
+        impl $tx {
+            /// Takes the current command's savepoint before its first statement.
+            async fn savepoint_first(&mut self) -> StoreResult<()> {
+                if let Some(sql) = self.savepoint.take_sql() {
+                    sqlx::Executor::execute(&mut *self.tx, sql).await?;
+                }
+                Ok(())
+            }
         }
 
         /// Inserts `rows` with as few multi-row statements as the parameter limit allows.
@@ -104,8 +175,8 @@ macro_rules! sql_store {
             bulk_insert(connection,
                 "insert into session (id, app_id, conference_id, participant_id, created_at, end_time, call_start, \
                  duration_s, platform, devices, constraints, metadata, geo, browser_name, browser_version, os_name, \
-                 os_version, country_code, city, latitude, longitude, app_version, webrtc_sdk) ",
-                23, rows, |mut row, s| {
+                 os_version, country_code, city, latitude, longitude, app_version, webrtc_sdk, closed_at) ",
+                24, rows, |mut row, s| {
                     row.push_bind(s.id).push_bind(s.app_id).push_bind(s.conference_id).push_bind(s.participant_id)
                         .push_bind(s.created_at).push_bind(s.end_time).push_bind(s.call_start).push_bind(s.duration_s)
                         .push_bind(s.platform.as_deref()).push_bind(s.devices.as_deref())
@@ -114,7 +185,8 @@ macro_rules! sql_store {
                         .push_bind(s.browser_version.as_deref()).push_bind(s.os_name.as_deref())
                         .push_bind(s.os_version.as_deref()).push_bind(s.country_code.as_deref())
                         .push_bind(s.city.as_deref()).push_bind(s.latitude).push_bind(s.longitude)
-                        .push_bind(s.app_version.as_deref()).push_bind(s.webrtc_sdk.as_deref());
+                        .push_bind(s.app_version.as_deref()).push_bind(s.webrtc_sdk.as_deref())
+                        .push_bind(s.closed_at);
                 }).await
         }
 
@@ -200,23 +272,52 @@ macro_rules! sql_store {
             bulk_insert(connection, TRACK_SAMPLE_INSERT, TRACK_SAMPLE_COLUMNS, rows, push_track_sample).await
         }
 
-        /// A group commit's samples in one round trip where the engine allows it: a
-        /// data-modifying CTE writes the stats rows, the outer statement the track rows.
-        async fn insert_all_samples(
+        /// A group commit's batch id and samples, in one round trip where the engine
+        /// allows it: data-modifying CTEs write the batch id and the stats rows, the
+        /// outer statement the track rows.
+        async fn insert_batch_and_samples(
             connection: &mut DbConnection,
+            batch_id: Uuid,
+            at: i64,
             stats: &[StatsSampleRow],
             tracks: &[TrackSampleRow],
         ) -> StoreResult<()> {
+            const BATCH_INSERT: &str = "insert into ingest_batch (id, committed_at) values (";
             let fits_one_statement = stats.len() <= 512
                 && tracks.len() <= 512
                 && stats.len() * STATS_SAMPLE_COLUMNS + tracks.len() * TRACK_SAMPLE_COLUMNS <= 30_000;
-            if !$combine_sample_inserts || stats.is_empty() || tracks.is_empty() || !fits_one_statement {
+            if !$combine_sample_inserts || !fits_one_statement {
+                let mut query = QueryBuilder::<$db>::new(BATCH_INSERT);
+                query.push_bind(batch_id).push(", ").push_bind(at).push(")");
+                query.build().execute(&mut *connection).await?;
                 insert_stats_samples(&mut *connection, stats).await?;
                 return insert_track_samples(connection, tracks).await;
             }
-            let mut query = QueryBuilder::<$db>::new("with stats as (");
-            query.push(STATS_SAMPLE_INSERT).push_values(stats, push_stats_sample);
-            query.push(") ").push(TRACK_SAMPLE_INSERT).push_values(tracks, push_track_sample);
+            // The last present part is the statement; the parts before it are CTEs.
+            let main_part = if !tracks.is_empty() { 2 } else if !stats.is_empty() { 1 } else { 0 };
+            let mut query = QueryBuilder::<$db>::new("");
+            let open = |query: &mut QueryBuilder<'_, $db>, part: usize| {
+                if part < main_part {
+                    query.push(if part == 0 { "with " } else { ", " });
+                    query.push(format_args!("part{part} as ("));
+                }
+            };
+            let close = |query: &mut QueryBuilder<'_, $db>, part: usize| {
+                if part < main_part {
+                    query.push(") ");
+                }
+            };
+            open(&mut query, 0);
+            query.push(BATCH_INSERT).push_bind(batch_id).push(", ").push_bind(at).push(")");
+            close(&mut query, 0);
+            if !stats.is_empty() {
+                open(&mut query, 1);
+                query.push(STATS_SAMPLE_INSERT).push_values(stats, push_stats_sample);
+                close(&mut query, 1);
+            }
+            if !tracks.is_empty() {
+                query.push(TRACK_SAMPLE_INSERT).push_values(tracks, push_track_sample);
+            }
             query.build().execute(connection).await?;
             Ok(())
         }
@@ -234,6 +335,7 @@ macro_rules! sql_store {
             }
 
             async fn upsert_organization(&mut self, name: &str, now: i64) -> StoreResult<Uuid> {
+                self.savepoint_first().await?;
                 // The no-op update makes RETURNING yield the existing row on conflict.
                 let id = sqlx::query_scalar(
                     "insert into organization (id, name, created_at) values ($1, $2, $3) \
@@ -245,17 +347,21 @@ macro_rules! sql_store {
             }
 
             async fn insert_app(&mut self, app: &AppRecord) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 sqlx::query(
-                    "insert into app (id, organization_id, name, api_key, domain, recording, created_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7)",
+                    "insert into app (id, organization_id, name, api_key, domain, recording, \
+                     server_secret_hash, require_server_secret, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(app.id).bind(app.organization_id).bind(&app.name).bind(&app.api_key)
-                .bind(&app.domain).bind(app.recording).bind(app.created_at)
+                .bind(&app.domain).bind(app.recording).bind(&app.server_secret_hash)
+                .bind(app.require_server_secret).bind(app.created_at)
                 .execute(&mut *self.tx).await?;
                 Ok(())
             }
 
             async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 sqlx::query(
                     "insert into account (id, organization_id, email, password_hash, created_at) \
                      values ($1, $2, $3, $4, $5)",
@@ -266,35 +372,146 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn upsert_conference(&mut self, app_id: Uuid, conference_id: &str, name: Option<&str>, now: i64) -> StoreResult<Uuid> {
+            fn begin_command(&mut self) {
+                self.savepoint.begin_command();
+            }
+
+            async fn undo_command(&mut self) -> StoreResult<()> {
+                if let Some(sql) = self.savepoint.undo_sql() {
+                    sqlx::Executor::execute(&mut *self.tx, sql).await?;
+                }
+                Ok(())
+            }
+
+            async fn lock_conference_key(&mut self, app_id: Uuid, conference_id: &str) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                if !$conference_key_lock.is_empty() {
+                    let key = $crate::store::engine::conference_lock_key(app_id, conference_id);
+                    sqlx::query($conference_key_lock).bind(key).execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn latest_conference(&mut self, app_id: Uuid, conference_id: &str) -> StoreResult<Option<ConferenceRow>> {
+                self.savepoint_first().await?;
+                let row = sqlx::query_as(concat!(
+                    "select * from conference where app_id = $1 and conference_id = $2 \
+                     order by created_at desc, id desc limit 1",
+                    $for_update
+                ))
+                .bind(app_id).bind(conference_id)
+                .fetch_optional(&mut *self.tx).await?;
+                Ok(row)
+            }
+
+            async fn insert_conference(&mut self, conference: &ConferenceRow) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                insert_conferences(&mut *self.tx, std::slice::from_ref(conference)).await
+            }
+
+            async fn rename_conference(&mut self, conference_id: Uuid, name: &str) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                sqlx::query("update conference set conference_name = $2 where id = $1")
+                    .bind(conference_id).bind(name)
+                    .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn load_conference(&mut self, conference_id: Uuid) -> StoreResult<Option<ConferenceRow>> {
+                self.savepoint_first().await?;
+                let row = sqlx::query_as(concat!("select * from conference where id = $1", $for_update))
+                    .bind(conference_id)
+                    .fetch_optional(&mut *self.tx).await?;
+                Ok(row)
+            }
+
+            async fn save_conference(&mut self, f: &$crate::domain::conference::ConferenceFacts) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                sqlx::query(
+                    "update conference set start_time = $2, call_start = $3, end_time = $4, ongoing = $5, \
+                     duration_s = $6, last_activity_at = $7, participant_count = $8, session_count = $9, \
+                     connection_count = $10, error_count = $11, warning_count = $12 where id = $1",
+                )
+                .bind(f.id).bind(f.start_time).bind(f.call_start).bind(f.end_time).bind(f.ongoing)
+                .bind(f.duration_s).bind(f.last_activity_at).bind(f.participant_count).bind(f.session_count)
+                .bind(f.connection_count).bind(f.error_count).bind(f.warning_count)
+                .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                // Callers pass ids in sorted order, so concurrent instances lock the
+                // same rows in the same order and cannot deadlock on them.
+                for (conference_id, at) in activity {
+                    sqlx::query(concat!(
+                        "update conference set last_activity_at = ", $greatest,
+                        "(last_activity_at, $2) where id = $1"
+                    ))
+                    .bind(conference_id).bind(at)
+                    .execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>> {
+                self.savepoint_first().await?;
+                // The exact time of the latest event or stats sample; the coarse
+                // column is the fallback for a conference that never sent either.
+                let latest: Option<i64> = sqlx::query_scalar(
+                    "select max(at) from ( \
+                       select max(created_at) as at from event where conference_id = $1 \
+                       union all \
+                       select max(created_at) from stats_sample \
+                        where connection_id in (select id from connection where conference_id = $1) \
+                       union all \
+                       select max(start_time) from connection where conference_id = $1 \
+                     ) latest",
+                )
+                .bind(conference_id)
+                .fetch_one(&mut *self.tx).await?;
+                if latest.is_some() {
+                    return Ok(latest);
+                }
+                let coarse = sqlx::query_scalar("select last_activity_at from conference where id = $1")
+                    .bind(conference_id).fetch_optional(&mut *self.tx).await?;
+                Ok(coarse)
+            }
+
+            async fn upsert_own_participant(&mut self, participant: &ParticipantUpsert<'_>) -> StoreResult<Uuid> {
+                self.savepoint_first().await?;
+                // The no-op-safe update makes RETURNING yield the existing row.
                 let id = sqlx::query_scalar(
-                    "insert into conference (id, app_id, conference_id, conference_name, created_at, last_activity_at) \
-                     values ($1, $2, $3, $4, $5, $5) \
-                     on conflict (app_id, conference_id) do update \
-                     set conference_name = coalesce(excluded.conference_name, conference.conference_name) \
+                    "insert into participant (id, app_id, participant_id, participant_name, is_sfu, created_at) \
+                     values ($1, $2, $3, $4, false, $5) \
+                     on conflict (app_id, participant_id) do update \
+                     set participant_name = coalesce(excluded.participant_name, participant.participant_name), \
+                         is_sfu = false \
                      returning id",
                 )
-                .bind(Uuid::new_v4()).bind(app_id).bind(conference_id).bind(name).bind(now)
+                .bind(Uuid::new_v4()).bind(participant.app_id).bind(participant.participant_id)
+                .bind(participant.name).bind(participant.now)
                 .fetch_one(&mut *self.tx).await?;
                 Ok(id)
             }
 
-            async fn upsert_participant(&mut self, participant: &ParticipantUpsert<'_>) -> StoreResult<Uuid> {
-                let id = sqlx::query_scalar(
+            async fn ensure_peer_participant(&mut self, participant: &ParticipantUpsert<'_>) -> StoreResult<Uuid> {
+                self.savepoint_first().await?;
+                sqlx::query(
                     "insert into participant (id, app_id, participant_id, participant_name, is_sfu, created_at) \
-                     values ($1, $2, $3, $4, $5, $6) \
-                     on conflict (app_id, participant_id) do update \
-                     set participant_name = coalesce(excluded.participant_name, participant.participant_name), \
-                         is_sfu = participant.is_sfu or excluded.is_sfu \
-                     returning id",
+                     values ($1, $2, $3, $4, $5, $6) on conflict (app_id, participant_id) do nothing",
                 )
                 .bind(Uuid::new_v4()).bind(participant.app_id).bind(participant.participant_id)
                 .bind(participant.name).bind(participant.is_sfu).bind(participant.now)
-                .fetch_one(&mut *self.tx).await?;
+                .execute(&mut *self.tx).await?;
+                let id = sqlx::query_scalar("select id from participant where app_id = $1 and participant_id = $2")
+                    .bind(participant.app_id).bind(participant.participant_id)
+                    .fetch_one(&mut *self.tx).await?;
                 Ok(id)
             }
 
             async fn link_participant(&mut self, conference_id: Uuid, participant_id: Uuid, now: i64) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 sqlx::query(
                     "insert into conference_participant (conference_id, participant_id, created_at) \
                      values ($1, $2, $3) on conflict do nothing",
@@ -305,6 +522,7 @@ macro_rules! sql_store {
             }
 
             async fn participant_in_conference(&mut self, conference_id: Uuid, reference: &str) -> StoreResult<Option<Uuid>> {
+                self.savepoint_first().await?;
                 // The SDK sends the participant uuid it was given, except for
                 // removeConnection/removePeer, which send the customer's own peer id.
                 if let Ok(id) = Uuid::try_parse(reference) {
@@ -328,86 +546,19 @@ macro_rules! sql_store {
             }
 
             async fn participant_is_sfu(&mut self, participant_id: Uuid) -> StoreResult<bool> {
+                self.savepoint_first().await?;
                 let is_sfu: Option<bool> = sqlx::query_scalar("select is_sfu from participant where id = $1")
                     .bind(participant_id).fetch_optional(&mut *self.tx).await?;
                 Ok(is_sfu.unwrap_or(false))
             }
 
-            async fn lock_conference(&mut self, conference_id: Uuid) -> StoreResult<Option<ConferenceState>> {
-                let state = sqlx::query_as(concat!(
-                    "select id, start_time, call_start, end_time, ongoing, duration_s from conference where id = $1",
-                    $for_update
-                ))
-                .bind(conference_id)
-                .fetch_optional(&mut *self.tx).await?;
-                Ok(state)
-            }
-
-            async fn save_conference(&mut self, state: &ConferenceState) -> StoreResult<()> {
-                sqlx::query(
-                    "update conference set start_time = $2, call_start = $3, end_time = $4, ongoing = $5, \
-                     duration_s = $6 where id = $1",
-                )
-                .bind(state.id).bind(state.start_time).bind(state.call_start).bind(state.end_time)
-                .bind(state.ongoing).bind(state.duration_s)
-                .execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn add_conference_counts(&mut self, conference_id: Uuid, counts: ConferenceCounts) -> StoreResult<()> {
-                sqlx::query(
-                    "update conference set participant_count = participant_count + $2, \
-                     session_count = session_count + $3, connection_count = connection_count + $4, \
-                     error_count = error_count + $5, warning_count = warning_count + $6 where id = $1",
-                )
-                .bind(conference_id).bind(counts.participants).bind(counts.sessions)
-                .bind(counts.connections).bind(counts.errors).bind(counts.warnings)
-                .execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()> {
-                // Callers pass ids in sorted order, so concurrent instances lock the
-                // same rows in the same order and cannot deadlock on them.
-                for (conference_id, at) in activity {
-                    sqlx::query(concat!(
-                        "update conference set last_activity_at = ", $greatest,
-                        "(last_activity_at, $2) where id = $1"
-                    ))
-                    .bind(conference_id).bind(at)
-                    .execute(&mut *self.tx).await?;
-                }
-                Ok(())
-            }
-
-            async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>> {
-                // The exact time of the latest event or stats sample; the coarse
-                // column is the fallback for a conference that never sent either.
-                let latest: Option<i64> = sqlx::query_scalar(
-                    "select max(at) from ( \
-                       select max(created_at) as at from event where conference_id = $1 \
-                       union all \
-                       select max(created_at) from stats_sample \
-                        where connection_id in (select id from connection where conference_id = $1) \
-                       union all \
-                       select max(start_time) from connection where conference_id = $1 \
-                     ) latest",
-                )
-                .bind(conference_id)
-                .fetch_one(&mut *self.tx).await?;
-                if latest.is_some() {
-                    return Ok(latest);
-                }
-                let coarse = sqlx::query_scalar("select last_activity_at from conference where id = $1")
-                    .bind(conference_id).fetch_optional(&mut *self.tx).await?;
-                Ok(coarse)
-            }
-
             async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 insert_sessions(&mut *self.tx, std::slice::from_ref(session)).await
             }
 
             async fn session_count(&mut self, conference_id: Uuid, participant_id: Uuid) -> StoreResult<i64> {
+                self.savepoint_first().await?;
                 let count = sqlx::query_scalar(
                     "select count(*) from session where conference_id = $1 and participant_id = $2",
                 )
@@ -417,41 +568,47 @@ macro_rules! sql_store {
             }
 
             async fn lock_session(&mut self, session_id: Uuid) -> StoreResult<Option<SessionRow>> {
+                self.savepoint_first().await?;
                 let row = sqlx::query_as(concat!("select * from session where id = $1", $for_update))
                     .bind(session_id).fetch_optional(&mut *self.tx).await?;
                 Ok(row)
             }
 
             async fn save_session(&mut self, s: &SessionRow) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 sqlx::query(
                     "update session set end_time = $2, call_start = $3, duration_s = $4, platform = $5, \
                      devices = $6, constraints = $7, webrtc_sdk = $8, browser_name = $9, browser_version = $10, \
-                     os_name = $11, os_version = $12 where id = $1",
+                     os_name = $11, os_version = $12, closed_at = $13 where id = $1",
                 )
                 .bind(s.id).bind(s.end_time).bind(s.call_start).bind(s.duration_s).bind(&s.platform)
                 .bind(&s.devices).bind(&s.constraints).bind(&s.webrtc_sdk).bind(&s.browser_name)
-                .bind(&s.browser_version).bind(&s.os_name).bind(&s.os_version)
+                .bind(&s.browser_version).bind(&s.os_name).bind(&s.os_version).bind(s.closed_at)
                 .execute(&mut *self.tx).await?;
                 Ok(())
             }
 
             async fn sessions_of_conference(&mut self, conference_id: Uuid) -> StoreResult<Vec<Uuid>> {
+                self.savepoint_first().await?;
                 let ids = sqlx::query_scalar("select id from session where conference_id = $1 order by created_at")
                     .bind(conference_id).fetch_all(&mut *self.tx).await?;
                 Ok(ids)
             }
 
             async fn insert_connection(&mut self, connection: &ConnectionRow) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 insert_connections(&mut *self.tx, std::slice::from_ref(connection)).await
             }
 
             async fn lock_connection(&mut self, connection_id: Uuid) -> StoreResult<Option<ConnectionRow>> {
+                self.savepoint_first().await?;
                 let row = sqlx::query_as(concat!("select * from connection where id = $1", $for_update))
                     .bind(connection_id).fetch_optional(&mut *self.tx).await?;
                 Ok(row)
             }
 
             async fn save_connection(&mut self, c: &ConnectionRow) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 sqlx::query(
                     "update connection set type = $2, state = $3, negotiations = $4, setup_time_ms = $5, \
                      detected_tcp = $6, detected_turn = $7, established = $8, end_time = $9, duration_s = $10 \
@@ -464,6 +621,7 @@ macro_rules! sql_store {
             }
 
             async fn open_connections(&mut self, scope: ConnectionScope) -> StoreResult<Vec<Uuid>> {
+                self.savepoint_first().await?;
                 let query = match scope {
                     ConnectionScope::Session(id) => sqlx::query_scalar(
                         "select id from connection where session_id = $1 and end_time is null order by id",
@@ -476,12 +634,14 @@ macro_rules! sql_store {
             }
 
             async fn connections_of_session(&mut self, session_id: Uuid) -> StoreResult<Vec<ConnectionRow>> {
+                self.savepoint_first().await?;
                 let rows = sqlx::query_as("select * from connection where session_id = $1 order by created_at, id")
                     .bind(session_id).fetch_all(&mut *self.tx).await?;
                 Ok(rows)
             }
 
             async fn upsert_track(&mut self, t: &TrackRow) -> StoreResult<Uuid> {
+                self.savepoint_first().await?;
                 let id = sqlx::query_scalar(
                     "insert into track (id, session_id, connection_id, kind, direction, track_id, label, info, created_at) \
                      values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -496,6 +656,7 @@ macro_rules! sql_store {
             }
 
             async fn find_track(&mut self, session_id: Uuid, track_id: &str) -> StoreResult<Option<TrackRow>> {
+                self.savepoint_first().await?;
                 let row = sqlx::query_as(
                     "select * from track where session_id = $1 and track_id = $2 order by created_at limit 1",
                 )
@@ -505,16 +666,19 @@ macro_rules! sql_store {
             }
 
             async fn save_track_info(&mut self, id: Uuid, info: &str) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 sqlx::query("update track set info = $2 where id = $1")
                     .bind(id).bind(info).execute(&mut *self.tx).await?;
                 Ok(())
             }
 
             async fn insert_event(&mut self, event: &EventRow) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 insert_events(&mut *self.tx, std::slice::from_ref(event)).await
             }
 
             async fn event_data_of_type(&mut self, session_id: Uuid, event_type: &str) -> StoreResult<Vec<Option<String>>> {
+                self.savepoint_first().await?;
                 let rows = sqlx::query_scalar("select data from event where session_id = $1 and type = $2")
                     .bind(session_id).bind(event_type)
                     .fetch_all(&mut *self.tx).await?;
@@ -522,17 +686,12 @@ macro_rules! sql_store {
             }
 
             async fn insert_issue(&mut self, issue: &IssueRow) -> StoreResult<()> {
-                insert_issues(&mut *self.tx, std::slice::from_ref(issue)).await?;
-                let is_error = issue.severity == "error";
-                let counts = ConferenceCounts {
-                    errors: i64::from(is_error),
-                    warnings: i64::from(!is_error),
-                    ..Default::default()
-                };
-                self.add_conference_counts(issue.conference_id, counts).await
+                self.savepoint_first().await?;
+                insert_issues(&mut *self.tx, std::slice::from_ref(issue)).await
             }
 
             async fn issue_exists(&mut self, session_id: Uuid, code: &str) -> StoreResult<bool> {
+                self.savepoint_first().await?;
                 let found: Option<i64> = sqlx::query_scalar(
                     "select 1 from issue where session_id = $1 and code = $2 limit 1",
                 )
@@ -541,11 +700,44 @@ macro_rules! sql_store {
                 Ok(found.is_some())
             }
 
-            async fn insert_samples(&mut self, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()> {
-                insert_all_samples(&mut *self.tx, stats, tracks).await
+            async fn emos_tally(&mut self, session_id: Uuid, low: f64, very_low: f64) -> StoreResult<EmosTallyRow> {
+                self.savepoint_first().await?;
+                // Inbound audio (kind 0, direction 0) of the session's connections.
+                let row = sqlx::query_as(
+                    "select \
+                       coalesce(sum(case when s.emos >= $3 then 1 else 0 end), 0) as low, \
+                       coalesce(sum(case when s.emos >= $3 then s.emos else 0 end), 0.0) as low_sum, \
+                       coalesce(sum(case when s.emos < $3 then 1 else 0 end), 0) as very_low, \
+                       coalesce(sum(case when s.emos < $3 then s.emos else 0 end), 0.0) as very_low_sum \
+                     from track_sample s join connection c on c.id = s.connection_id \
+                     where c.session_id = $1 and s.kind = 0 and s.direction = 0 and s.emos < $2",
+                )
+                .bind(session_id).bind(low).bind(very_low)
+                .fetch_one(&mut *self.tx).await?;
+                Ok(row)
+            }
+
+            async fn last_packet_counters(&mut self, connection_id: Uuid, ssrc: i64) -> StoreResult<Option<(i64, i64)>> {
+                self.savepoint_first().await?;
+                let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+                    "select packets, packets_lost from track_sample \
+                     where connection_id = $1 and kind = 0 and direction = 0 and coalesce(ssrc, 0) = $2 \
+                       and packets is not null and packets_lost is not null \
+                     order by created_at desc limit 1",
+                )
+                .bind(connection_id).bind(ssrc)
+                .fetch_optional(&mut *self.tx).await?;
+                Ok(row.and_then(|(packets, lost)| Some((packets?, lost?))))
+            }
+
+            async fn finish_batch(&mut self, batch_id: Uuid, at: i64, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()> {
+                // Batch-level statements run outside any command's savepoint.
+                self.savepoint.end_commands();
+                insert_batch_and_samples(&mut *self.tx, batch_id, at, stats, tracks).await
             }
 
             async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()> {
+                self.savepoint_first().await?;
                 let connection = &mut *self.tx;
                 insert_participants(connection, &batch.participants).await?;
                 insert_conferences(connection, &batch.conferences).await?;
@@ -567,7 +759,7 @@ macro_rules! sql_store {
             filter: &ListFilter,
             page: &PageRequest,
             position: fn(&T) -> (i64, Uuid),
-            to_json: fn(&T) -> Value,
+            to_record: fn(T) -> Record,
         ) -> StoreResult<Page>
         where
             T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
@@ -604,7 +796,7 @@ macro_rules! sql_store {
             let rows: Vec<T> = rows_query.build_query_as().fetch_all(pool).await?;
 
             let next = if rows.len() as i64 == page.limit { rows.last().map(position) } else { None };
-            Ok(Page { results: rows.iter().map(to_json).collect(), count, next })
+            Ok(Page { records: rows.into_iter().map(to_record).collect(), count, next })
         }
 
         async fn fetch_one_row<T>(pool: &sqlx::Pool<$db>, resource: Resource, id: Uuid) -> StoreResult<Option<T>>
@@ -617,22 +809,37 @@ macro_rules! sql_store {
         }
 
         async fn apply_migrations(connection: &mut DbConnection) -> StoreResult<()> {
-            use $crate::store::migrate::{CREATE_LEDGER, MIGRATIONS};
+            use $crate::store::migrate::{ADD_LEDGER_CHECKSUM, CREATE_LEDGER, LEDGER_HAS_CHECKSUM, MIGRATIONS};
             use $crate::store::StoreError;
             sqlx::query(CREATE_LEDGER).execute(&mut *connection).await?;
+            if sqlx::query(LEDGER_HAS_CHECKSUM).execute(&mut *connection).await.is_err() {
+                sqlx::query(ADD_LEDGER_CHECKSUM).execute(&mut *connection).await?;
+            }
             for migration in MIGRATIONS {
-                let applied: Option<String> =
-                    sqlx::query_scalar("select version from schema_migration where version = $1")
+                let checksum = migration.checksum();
+                let applied: Option<(String, Option<String>)> =
+                    sqlx::query_as("select version, checksum from schema_migration where version = $1")
                         .bind(migration.version).fetch_optional(&mut *connection).await?;
-                if applied.is_some() {
-                    continue;
+                match applied {
+                    Some((_, Some(recorded))) if recorded == checksum => continue,
+                    Some((_, Some(_))) => {
+                        return Err(StoreError::MigrationEdited { version: migration.version.to_owned() });
+                    }
+                    Some((_, None)) => {
+                        // Applied before checksums were recorded: trust it once.
+                        sqlx::query("update schema_migration set checksum = $2 where version = $1")
+                            .bind(migration.version).bind(&checksum)
+                            .execute(&mut *connection).await?;
+                        continue;
+                    }
+                    None => {}
                 }
                 tracing::info!(version = migration.version, "applying migration");
                 let mut tx = connection.begin().await?;
                 sqlx::Executor::execute(&mut *tx, migration.sql).await
                     .map_err(|source| StoreError::Migration { version: migration.version.to_owned(), source })?;
-                sqlx::query("insert into schema_migration (version, applied_at) values ($1, $2)")
-                    .bind(migration.version).bind($crate::domain::time::now_micros())
+                sqlx::query("insert into schema_migration (version, applied_at, checksum) values ($1, $2, $3)")
+                    .bind(migration.version).bind($crate::domain::time::now_micros()).bind(&checksum)
                     .execute(&mut *tx).await?;
                 tx.commit().await?;
             }
@@ -664,7 +871,7 @@ macro_rules! sql_store {
 
             async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
                 let tx = self.write.begin().await?;
-                Ok(Box::new($tx { tx }))
+                Ok(Box::new($tx { tx, savepoint: Default::default() }))
             }
 
             async fn close(&self) {
@@ -713,8 +920,23 @@ macro_rules! sql_store {
                 Ok(app_id)
             }
 
+            async fn batch_committed(&self, batch_id: Uuid) -> StoreResult<bool> {
+                let found: Option<i64> = sqlx::query_scalar("select committed_at from ingest_batch where id = $1")
+                    .bind(batch_id).fetch_optional(&self.write).await?;
+                Ok(found.is_some())
+            }
+
+            async fn prune_batches(&self, before: i64) -> StoreResult<u64> {
+                let done = sqlx::query("delete from ingest_batch where committed_at < $1")
+                    .bind(before).execute(&self.write).await?;
+                Ok(done.rows_affected())
+            }
+
             async fn conference_by_customer_id(&self, app_id: Uuid, conference_id: &str) -> StoreResult<Option<Uuid>> {
-                let id = sqlx::query_scalar("select id from conference where app_id = $1 and conference_id = $2")
+                let id = sqlx::query_scalar(
+                    "select id from conference where app_id = $1 and conference_id = $2 \
+                     order by created_at desc, id desc limit 1",
+                )
                     .bind(app_id).bind(conference_id).fetch_optional(&self.read).await?;
                 Ok(id)
             }
@@ -738,24 +960,24 @@ macro_rules! sql_store {
                 let pool = &self.read;
                 match resource {
                     Resource::Apps => fetch_page::<AppRecord>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), resource::app_json).await,
+                        |r| (r.created_at, r.id), Record::App).await,
                     Resource::Conferences => fetch_page::<ConferenceRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), resource::conference_json).await,
+                        |r| (r.created_at, r.id), Record::Conference).await,
                     Resource::Participants => fetch_page::<ParticipantRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), resource::participant_json).await,
+                        |r| (r.created_at, r.id), Record::Participant).await,
                     Resource::Sessions => fetch_page::<SessionRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), resource::session_json).await,
+                        |r| (r.created_at, r.id), Record::Session).await,
                     Resource::Connections => fetch_page::<ConnectionRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), resource::connection_json).await,
+                        |r| (r.created_at, r.id), Record::Connection).await,
                     Resource::Issues => fetch_page::<IssueRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), resource::issue_json).await,
+                        |r| (r.created_at, r.id), Record::Issue).await,
                 }
             }
 
-            async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Value>> {
+            async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>> {
                 let pool = &self.read;
-                let found = match resource {
-                    Resource::Apps => fetch_one_row::<AppRecord>(pool, resource, id).await?.map(|r| resource::app_json(&r)),
+                let record = match resource {
+                    Resource::Apps => fetch_one_row(pool, resource, id).await?.map(Record::App),
                     Resource::Conferences => {
                         let Some(conference) = fetch_one_row::<ConferenceRow>(pool, resource, id).await? else {
                             return Ok(None);
@@ -766,17 +988,14 @@ macro_rules! sql_store {
                         let issues: Vec<Uuid> = sqlx::query_scalar(
                             "select id from issue where conference_id = $1 order by created_at",
                         ).bind(id).fetch_all(pool).await?;
-                        let mut json = resource::conference_json(&conference);
-                        json["participants"] = serde_json::json!(participants);
-                        json["issues"] = serde_json::json!(issues);
-                        Some(json)
+                        return Ok(Some(Detail::Conference(Box::new(ConferenceDetail { conference, participants, issues }))));
                     }
-                    Resource::Participants => fetch_one_row::<ParticipantRow>(pool, resource, id).await?.map(|r| resource::participant_json(&r)),
-                    Resource::Sessions => fetch_one_row::<SessionRow>(pool, resource, id).await?.map(|r| resource::session_json(&r)),
-                    Resource::Connections => fetch_one_row::<ConnectionRow>(pool, resource, id).await?.map(|r| resource::connection_json(&r)),
-                    Resource::Issues => fetch_one_row::<IssueRow>(pool, resource, id).await?.map(|r| resource::issue_json(&r)),
+                    Resource::Participants => fetch_one_row(pool, resource, id).await?.map(Record::Participant),
+                    Resource::Sessions => fetch_one_row(pool, resource, id).await?.map(Record::Session),
+                    Resource::Connections => fetch_one_row(pool, resource, id).await?.map(Record::Connection),
+                    Resource::Issues => fetch_one_row(pool, resource, id).await?.map(Record::Issue),
                 };
-                Ok(found)
+                Ok(record.map(Detail::Other))
             }
 
             async fn stats_samples(&self, connection_id: Uuid) -> StoreResult<Vec<StatsSampleRow>> {

@@ -10,6 +10,8 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("migration {version} was edited after it was applied; restore its text and add a new migration instead")]
+    MigrationEdited { version: String },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

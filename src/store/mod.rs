@@ -16,9 +16,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use crate::domain::conference::ConferenceFacts;
+
 pub use error::{StoreError, StoreResult};
 pub use models::*;
-pub use resource::{ListFilter, Page, PageRequest, Resource};
+pub use resource::{ConferenceDetail, Detail, ListFilter, Page, PageRequest, Record, Resource};
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,11 @@ pub trait Store: Send + Sync + 'static {
         participant_id: &str,
     ) -> StoreResult<Option<Uuid>>;
 
+    /// Whether the batch with this id committed (see [`StoreTx::finish_batch`]).
+    async fn batch_committed(&self, batch_id: Uuid) -> StoreResult<bool>;
+    /// Forgets batch ids recorded before `before`.
+    async fn prune_batches(&self, before: i64) -> StoreResult<u64>;
+
     /// Ongoing conferences whose coarse last activity is older than `cutoff`.
     async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>>;
 
@@ -125,7 +132,7 @@ pub trait Store: Send + Sync + 'static {
         filter: &ListFilter,
         page: &PageRequest,
     ) -> StoreResult<Page>;
-    async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<serde_json::Value>>;
+    async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>>;
 
     /// Stored samples of one connection, oldest first (tests and, later, graphs).
     async fn stats_samples(&self, connection_id: Uuid) -> StoreResult<Vec<StatsSampleRow>>;
@@ -147,15 +154,39 @@ pub trait StoreTx: Send {
     async fn insert_app(&mut self, app: &AppRecord) -> StoreResult<()>;
     async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()>;
 
+    // Commands. Each command of a batch runs under a savepoint, taken lazily just
+    // before its first statement, so a command that touches nothing costs nothing.
+    /// The next statements belong to a new command.
+    fn begin_command(&mut self);
+    /// Undoes the current command's statements (if it ran any).
+    async fn undo_command(&mut self) -> StoreResult<()>;
+
     // Conferences and participants.
-    async fn upsert_conference(
+    /// Serialises `initialize` for one customer conference id across instances.
+    async fn lock_conference_key(&mut self, app_id: Uuid, conference_id: &str) -> StoreResult<()>;
+    /// The newest conference with this customer id, locked.
+    async fn latest_conference(
         &mut self,
         app_id: Uuid,
         conference_id: &str,
-        name: Option<&str>,
-        now: i64,
+    ) -> StoreResult<Option<ConferenceRow>>;
+    async fn insert_conference(&mut self, conference: &ConferenceRow) -> StoreResult<()>;
+    async fn rename_conference(&mut self, conference_id: Uuid, name: &str) -> StoreResult<()>;
+    /// A conference, locked until the transaction ends.
+    async fn load_conference(&mut self, conference_id: Uuid) -> StoreResult<Option<ConferenceRow>>;
+    async fn save_conference(&mut self, facts: &ConferenceFacts) -> StoreResult<()>;
+    /// Moves the coarse last activity forward (never back). Ids must be sorted.
+    async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()>;
+    async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>>;
+    /// A participant naming itself (`initialize`): its name is updated, and it is no
+    /// SFU, since SFUs do not run the SDK.
+    async fn upsert_own_participant(
+        &mut self,
+        participant: &ParticipantUpsert<'_>,
     ) -> StoreResult<Uuid>;
-    async fn upsert_participant(
+    /// A participant another one names as its peer: created on first sight, never
+    /// changed afterwards (a client may only name and change its own participant).
+    async fn ensure_peer_participant(
         &mut self,
         participant: &ParticipantUpsert<'_>,
     ) -> StoreResult<Uuid>;
@@ -171,18 +202,6 @@ pub trait StoreTx: Send {
         reference: &str,
     ) -> StoreResult<Option<Uuid>>;
     async fn participant_is_sfu(&mut self, participant_id: Uuid) -> StoreResult<bool>;
-    async fn lock_conference(
-        &mut self,
-        conference_id: Uuid,
-    ) -> StoreResult<Option<ConferenceState>>;
-    async fn save_conference(&mut self, state: &ConferenceState) -> StoreResult<()>;
-    async fn add_conference_counts(
-        &mut self,
-        conference_id: Uuid,
-        counts: ConferenceCounts,
-    ) -> StoreResult<()>;
-    async fn touch_conferences(&mut self, activity: &[(Uuid, i64)]) -> StoreResult<()>;
-    async fn last_activity(&mut self, conference_id: Uuid) -> StoreResult<Option<i64>>;
 
     // Sessions.
     async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
@@ -220,9 +239,29 @@ pub trait StoreTx: Send {
     async fn insert_issue(&mut self, issue: &IssueRow) -> StoreResult<()>;
     async fn issue_exists(&mut self, session_id: Uuid, code: &str) -> StoreResult<bool>;
 
-    // Samples, written in bulk.
-    async fn insert_samples(
+    // The eMOS state of a session, recomputed from stored samples when the writer's
+    // memory of it is gone (a restart, a failed transaction).
+    /// Stored inbound-audio eMOS scores of a session below `low`: (count, sum) of
+    /// those in [very_low, low) and of those below `very_low`.
+    async fn emos_tally(
         &mut self,
+        session_id: Uuid,
+        low: f64,
+        very_low: f64,
+    ) -> StoreResult<EmosTallyRow>;
+    /// The newest stored (packets received, packets lost) of an inbound audio stream.
+    async fn last_packet_counters(
+        &mut self,
+        connection_id: Uuid,
+        ssrc: i64,
+    ) -> StoreResult<Option<(i64, i64)>>;
+
+    /// Ends a batch: records its id (so that the outcome of a failed `COMMIT` can be
+    /// looked up) and writes its samples in bulk, in as few round trips as possible.
+    async fn finish_batch(
+        &mut self,
+        batch_id: Uuid,
+        at: i64,
         stats: &[StatsSampleRow],
         tracks: &[TrackSampleRow],
     ) -> StoreResult<()>;

@@ -2,6 +2,8 @@
 
 use uuid::Uuid;
 
+use crate::domain::conference::ConferenceFacts;
+
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AppRecord {
     pub id: Uuid,
@@ -10,6 +12,10 @@ pub struct AppRecord {
     pub api_key: String,
     pub domain: Option<String>,
     pub recording: bool,
+    /// SHA-256 (hex) of the secret server code sends to `services/*`.
+    pub server_secret_hash: Option<String>,
+    /// When set, `services/*` refuse the public API key alone.
+    pub require_server_secret: bool,
     pub created_at: i64,
 }
 
@@ -41,12 +47,12 @@ pub struct ConnectionIdentity {
     pub ended: bool,
 }
 
+/// A participant as `initialize` (its own) or `addConnection` (a peer) names it.
 #[derive(Debug, Clone)]
 pub struct ParticipantUpsert<'a> {
     pub app_id: Uuid,
     pub participant_id: &'a str,
     pub name: Option<&'a str>,
-    /// `Some(true)` marks the participant as an SFU; an SFU never becomes a person.
     pub is_sfu: bool,
     pub now: i64,
 }
@@ -71,25 +77,47 @@ pub struct ConferenceRow {
     pub warning_count: i64,
 }
 
-/// The mutable lifecycle part of a conference.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct ConferenceState {
-    pub id: Uuid,
-    pub start_time: Option<i64>,
-    pub call_start: Option<i64>,
-    pub end_time: Option<i64>,
-    pub ongoing: bool,
-    pub duration_s: i64,
-}
+impl ConferenceRow {
+    pub fn facts(&self) -> ConferenceFacts {
+        ConferenceFacts {
+            id: self.id,
+            app_id: self.app_id,
+            created_at: self.created_at,
+            start_time: self.start_time,
+            call_start: self.call_start,
+            end_time: self.end_time,
+            ongoing: self.ongoing,
+            duration_s: self.duration_s,
+            last_activity_at: self.last_activity_at,
+            participant_count: self.participant_count,
+            session_count: self.session_count,
+            connection_count: self.connection_count,
+            error_count: self.error_count,
+            warning_count: self.warning_count,
+        }
+    }
 
-/// Increments applied to a conference's denormalised counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ConferenceCounts {
-    pub participants: i64,
-    pub sessions: i64,
-    pub connections: i64,
-    pub errors: i64,
-    pub warnings: i64,
+    /// A new row: the customer's id and name with the facts of a new conference.
+    pub fn new(conference_id: &str, name: Option<&str>, facts: &ConferenceFacts) -> Self {
+        ConferenceRow {
+            id: facts.id,
+            app_id: facts.app_id,
+            conference_id: conference_id.to_owned(),
+            conference_name: name.map(str::to_owned),
+            created_at: facts.created_at,
+            start_time: facts.start_time,
+            call_start: facts.call_start,
+            end_time: facts.end_time,
+            ongoing: facts.ongoing,
+            duration_s: facts.duration_s,
+            last_activity_at: facts.last_activity_at,
+            participant_count: facts.participant_count,
+            session_count: facts.session_count,
+            connection_count: facts.connection_count,
+            error_count: facts.error_count,
+            warning_count: facts.warning_count,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -127,6 +155,9 @@ pub struct SessionRow {
     pub longitude: Option<f64>,
     pub app_version: Option<String>,
     pub webrtc_sdk: Option<String>,
+    /// When the page said goodbye (`unload`, `endCall`): it can open no connection
+    /// after that, so it cannot reopen its conference.
+    pub closed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow)]
@@ -234,6 +265,15 @@ pub struct TrackSampleRow {
     pub frame_height: Option<i64>,
     pub audio_level: Option<f64>,
     pub emos: Option<f64>,
+}
+
+/// See [`StoreTx::emos_tally`](super::StoreTx::emos_tally).
+#[derive(Debug, Clone, Copy, Default, PartialEq, sqlx::FromRow)]
+pub struct EmosTallyRow {
+    pub low: i64,
+    pub low_sum: f64,
+    pub very_low: i64,
+    pub very_low_sum: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -90,6 +90,8 @@ super::engine::sql_store! {
     // Instances starting together must not apply the same migration twice.
     migration_lock: "select pg_advisory_lock(7351001)",
     migration_unlock: "select pg_advisory_unlock(7351001)",
+    // Two instances initialising the same new room must not create it twice.
+    conference_key_lock: "select pg_advisory_xact_lock($1)",
     // Data-modifying CTEs: both sample inserts in one round trip.
     combine_sample_inserts: true,
 }

@@ -1,13 +1,10 @@
-//! The read API's resources: which filters each one accepts, how a filter becomes SQL
-//! conditions, and how a stored row is shown in the PeerMetrics JSON shape. The engine
-//! code runs the same listing for every resource from this description.
+//! The read API's resources: which filters each one accepts and how a filter becomes
+//! SQL conditions. The engine code runs the same listing for every resource from this
+//! description and returns rows; `http::render` shows them as JSON.
 
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::models::*;
-use crate::domain::issue::IssueCode;
-use crate::domain::time::format_pm;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
@@ -28,19 +25,6 @@ impl Resource {
             Resource::Sessions => "session",
             Resource::Connections => "connection",
             Resource::Issues => "issue",
-        }
-    }
-
-    /// The `*_not_found` code PeerMetrics uses for this resource.
-    pub fn not_found_code(self) -> crate::error::ErrorCode {
-        use crate::error::ErrorCode;
-        match self {
-            Resource::Apps => ErrorCode::AppNotFound,
-            Resource::Conferences => ErrorCode::ConferenceNotFound,
-            Resource::Participants => ErrorCode::ParticipantNotFound,
-            Resource::Sessions => ErrorCode::NotFound,
-            Resource::Connections => ErrorCode::ConnectionNotFound,
-            Resource::Issues => ErrorCode::IssueNotFound,
         }
     }
 }
@@ -86,9 +70,45 @@ impl Default for PageRequest {
     }
 }
 
+/// One stored object of any resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    App(AppRecord),
+    Conference(ConferenceRow),
+    Participant(ParticipantRow),
+    Session(SessionRow),
+    Connection(ConnectionRow),
+    Issue(IssueRow),
+}
+
+/// A conference with the ids of its participants and issues (the detail view).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConferenceDetail {
+    pub conference: ConferenceRow,
+    pub participants: Vec<Uuid>,
+    pub issues: Vec<Uuid>,
+}
+
+/// The detail of one object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    Conference(Box<ConferenceDetail>),
+    Other(Record),
+}
+
+impl Detail {
+    pub fn conference(&self) -> Option<&ConferenceRow> {
+        match self {
+            Detail::Conference(detail) => Some(&detail.conference),
+            Detail::Other(Record::Conference(conference)) => Some(conference),
+            Detail::Other(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    pub results: Vec<Value>,
+    pub records: Vec<Record>,
     pub count: i64,
     /// Position of the last row, when more rows may follow.
     pub next: Option<(i64, Uuid)>,
@@ -223,140 +243,6 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
     used.into_iter()
         .find(|(name, present)| *present && !supports(name))
         .map(|(name, _)| name)
-}
-
-fn time(micros: i64) -> Value {
-    Value::String(format_pm(micros))
-}
-
-fn optional_time(micros: Option<i64>) -> Value {
-    micros.map_or(Value::Null, time)
-}
-
-/// Embeds a stored JSON text as JSON (stored text is always valid JSON).
-fn stored_json(text: Option<&str>) -> Value {
-    text.and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or(Value::Null)
-}
-
-pub fn app_json(app: &AppRecord) -> Value {
-    json!({
-        "id": app.id,
-        "name": app.name,
-        "api_key": app.api_key,
-        "domain": app.domain,
-        "organization": app.organization_id,
-        "interval": crate::ingest::STATS_INTERVAL_MS,
-        "recording": app.recording,
-        "durations_days": {},
-        "created_at": time(app.created_at),
-    })
-}
-
-pub fn conference_json(conference: &ConferenceRow) -> Value {
-    json!({
-        "id": conference.id,
-        "conference_id": conference.conference_id,
-        "conference_name": conference.conference_name,
-        "conference_info": {},
-        "start_time": optional_time(conference.start_time),
-        "call_start": optional_time(conference.call_start),
-        "end_time": optional_time(conference.end_time),
-        "ongoing": conference.ongoing,
-        "duration": conference.duration_s,
-        "app": conference.app_id,
-        "created_at": time(conference.created_at),
-        "has_errors": conference.error_count > 0,
-        "has_warnings": conference.warning_count > 0,
-        "participants_count": conference.participant_count,
-        "errors_count": conference.error_count,
-        "warnings_count": conference.warning_count,
-    })
-}
-
-pub fn participant_json(participant: &ParticipantRow) -> Value {
-    json!({
-        "id": participant.id,
-        "participant_id": participant.participant_id,
-        "participant_name": participant.participant_name,
-        "is_sfu": participant.is_sfu,
-        "app": participant.app_id,
-        "created_at": time(participant.created_at),
-    })
-}
-
-pub fn session_json(session: &SessionRow) -> Value {
-    json!({
-        "id": session.id,
-        "conference": session.conference_id,
-        "participant": session.participant_id,
-        "constraints": stored_json(session.constraints.as_deref()),
-        "devices": stored_json(session.devices.as_deref()),
-        "platform": stored_json(session.platform.as_deref()),
-        "metadata": stored_json(session.metadata.as_deref()),
-        "geo_ip": stored_json(session.geo.as_deref()),
-        "app_version": session.app_version,
-        "webrtc_sdk": session.webrtc_sdk,
-        "session_info": {},
-        "duration": session.duration_s,
-        "end_time": optional_time(session.end_time),
-        "call_start": optional_time(session.call_start),
-        "created_at": time(session.created_at),
-    })
-}
-
-pub fn connection_json(connection: &ConnectionRow) -> Value {
-    json!({
-        "id": connection.id,
-        "session": connection.session_id,
-        "conference": connection.conference_id,
-        "participant": connection.participant_id,
-        "peer": connection.peer_id,
-        "type": connection.connection_type,
-        "state": connection.state,
-        "connection_info": {
-            "detected_tcp": connection.detected_tcp,
-            "detected_turn": connection.detected_turn,
-            "negotiations": stored_json(Some(&connection.negotiations)),
-        },
-        "setup_time_ms": connection.setup_time_ms,
-        "start_time": time(connection.start_time),
-        "end_time": optional_time(connection.end_time),
-        "duration": connection.duration_s,
-        "created_at": time(connection.created_at),
-    })
-}
-
-pub fn track_json(track: &TrackRow) -> Value {
-    json!({
-        "id": track.id,
-        "session": track.session_id,
-        "connection": track.connection_id,
-        "kind": track.kind,
-        "direction": track.direction,
-        "track_id": track.track_id,
-        "label": track.label,
-        "track_info": stored_json(Some(&track.info)),
-        "created_at": time(track.created_at),
-    })
-}
-
-pub fn issue_json(issue: &IssueRow) -> Value {
-    let code = IssueCode::parse(&issue.code);
-    json!({
-        "id": issue.id,
-        "session": issue.session_id,
-        "conference": issue.conference_id,
-        "participant": issue.participant_id,
-        "connection": issue.connection_id,
-        "track": issue.track_id,
-        "type": issue.severity,
-        "code": issue.code,
-        "data": stored_json(issue.data.as_deref()),
-        "created_at": time(issue.created_at),
-        "title": code.map_or_else(|| issue.code.clone(), |code| code.title().to_owned()),
-        "explanation": code.map_or("", IssueCode::explanation),
-    })
 }
 
 #[cfg(test)]

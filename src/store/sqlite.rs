@@ -91,6 +91,7 @@ super::engine::sql_store! {
     greatest: "max",
     migration_lock: "",
     migration_unlock: "",
+    conference_key_lock: "",
     // SQLite has no data-modifying CTEs.
     combine_sample_inserts: false,
 }

@@ -24,7 +24,10 @@ async fn list(app: &TestApp, resource: Resource, conference: uuid::Uuid) -> Vec<
         )
         .await
         .unwrap()
-        .results
+        .records
+        .iter()
+        .map(callvitals::http::render::record_json)
+        .collect()
 }
 
 async fn two_party_call_is_stored_completely(engine: Engine) {

@@ -76,6 +76,31 @@ impl TestStore {
         }
     }
 
+    /// Runs one SQL statement directly on the database (for tests that must reach
+    /// under the store, such as tampering with the migration ledger).
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Executor;
+        match &self.schema {
+            Some(schema) => {
+                let pool = sqlx::PgPool::connect(&postgres_url()).await.expect("connect");
+                let mut connection = pool.acquire().await.expect("acquire");
+                connection
+                    .execute(format!("set search_path to {schema}").as_str())
+                    .await
+                    .expect("search path");
+                connection.execute(sql).await.expect("statement");
+                drop(connection);
+                pool.close().await;
+            }
+            None => {
+                let url = format!("sqlite://{}", self._dir.path().join("callvitals.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+                pool.execute(sql).await.expect("statement");
+                pool.close().await;
+            }
+        }
+    }
+
     pub async fn cleanup(self) {
         self.store.close().await;
         if let Some(schema) = &self.schema {
@@ -91,7 +116,11 @@ pub struct TestApp {
     pub client: HttpClient,
     pub store: SharedStore,
     pub app: AppRecord,
+    /// The app's secret for `services/*`.
+    pub server_secret: String,
     pub keys: TokenKeys,
+    /// The server's own ingest writer (for tasks such as the sweeper).
+    pub writer: callvitals::ingest::Writer,
     test_store: Option<TestStore>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -106,6 +135,8 @@ pub fn settings(layer: SettingsLayer) -> Settings {
         init_token_secret: Some(Secret::new(INIT_SECRET)),
         session_token_secret: Some(Secret::new(SESSION_SECRET)),
         rate_limit_per_minute: layer.rate_limit_per_minute.or(Some(0)),
+        // Tests sweep on demand; the server's own sweeper must not race them.
+        sweep_interval_seconds: layer.sweep_interval_seconds.or(Some(3600)),
         max_body_bytes: layer.max_body_bytes.or(Some(64 * 1024)),
         ..layer
     })
@@ -120,13 +151,14 @@ impl TestApp {
         callvitals::telemetry::init("warn");
         let test_store = TestStore::new(engine).await;
         let store = test_store.store.clone();
-        let app = callvitals::cli::create_app(&store, "Acme", "prod", None)
+        let (app, server_secret) = callvitals::cli::create_app(&store, "Acme", "prod", None)
             .await
             .expect("app");
         let application = Application::build_with_store(settings(layer), store.clone())
             .await
             .expect("build");
         let base = format!("http://{}", application.address());
+        let writer = application.writer();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(application.run_until_stopped(async move {
             let _ = stopped.await;
@@ -136,7 +168,9 @@ impl TestApp {
             client: HttpClient::default(),
             store,
             app,
+            server_secret,
             keys: TokenKeys::new(INIT_SECRET, SESSION_SECRET),
+            writer,
             test_store: Some(test_store),
             shutdown: Some(shutdown),
             server: Some(server),
@@ -258,7 +292,7 @@ impl TestApp {
             .store
             .get(callvitals::store::Resource::Conferences, id)
             .await;
-        found.expect("read").expect("the conference exists")
+        callvitals::http::render::detail_json(&found.expect("read").expect("the conference exists"))
     }
 
     pub fn session_token_for(&self, session: uuid::Uuid, issued_at: f64) -> String {

@@ -113,7 +113,7 @@ async fn an_app_with_a_domain_only_initializes_from_that_origin(engine: Engine) 
     let locked =
         callvitals::cli::create_app(&app.store, "Acme", "web", Some("meet.example.com".into()))
             .await
-            .unwrap();
+            .unwrap().0;
     let body = json!({"conferenceId": "c", "userId": "u", "apiKey": locked.api_key}).to_string();
     let initialize = |origin: Option<&'static str>| {
         let body = body.clone();

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use callvitals::ingest::IdentityCache;
+use callvitals::domain::conference::ConferenceFacts;
+use callvitals::store::ConferenceRow;
 use serde_json::json;
 
 use crate::engine_tests;
@@ -15,7 +16,8 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     // The conference was created 20 minutes ago (initialize carries no delta).
     let twenty_minutes_ago = callvitals::domain::time::now_micros() - 20 * 60 * 1_000_000;
     let mut tx = app.store.begin().await.unwrap();
-    tx.upsert_conference(app.app.id, "room-stale", None, twenty_minutes_ago)
+    let facts = ConferenceFacts::created(uuid::Uuid::new_v4(), app.app.id, twenty_minutes_ago);
+    tx.insert_conference(&ConferenceRow::new("room-stale", None, &facts))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -38,10 +40,8 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     stats["delta"] = json!(15 * 60_000);
     assert_eq!(app.post("/v1/stats", &stats).await.status, 200);
 
-    let (writer, writer_task) = callvitals::ingest::Writer::spawn(
-        app.store.clone(),
-        std::sync::Arc::new(IdentityCache::default()),
-    );
+    // The server's own writer: the sweep goes through the same queue as ingest.
+    let writer = app.writer.clone();
     // Not stale yet for a 30-minute idle limit.
     callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(30 * 60))
         .await
@@ -54,8 +54,6 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(swept, 1);
-    drop(writer);
-    writer_task.await.unwrap();
 
     let conference = app.conference(conference_id).await;
     assert_eq!(conference["ongoing"], false);

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::time::{format_pm, parse_query_time, whole_seconds_between};
+use super::time::{format_pm, parse_query_time, whole_seconds_between};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Negotiation {
@@ -17,6 +17,7 @@ pub struct Negotiation {
     pub duration: Option<i64>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Negotiations(pub Vec<Negotiation>);
 
 impl Negotiations {
@@ -68,6 +69,27 @@ impl Negotiations {
         Some(last)
     }
 
+    /// The last negotiation is the initial one, it reached `stable` or `connected`,
+    /// and that happened no more than `window` before `at`.
+    pub fn initial_settled_within(&self, at: i64, window: i64) -> bool {
+        self.0.last().is_some_and(|last| {
+            last.kind == "initial"
+                && (last.status == "stable" || last.status == "connected")
+                && last
+                    .end_time
+                    .as_deref()
+                    .and_then(parse_query_time)
+                    .is_some_and(|settled| (at - settled).abs() <= window)
+        })
+    }
+
+    /// A renegotiation has started and not yet connected or failed.
+    pub fn renegotiation_in_progress(&self) -> bool {
+        self.0.last().is_some_and(|last| {
+            last.kind == "renegotiation" && (last.status == "connecting" || last.status == "stable")
+        })
+    }
+
     pub fn mark_stable(&mut self, at: i64) {
         if self
             .0
@@ -113,7 +135,7 @@ mod tests {
 
     #[test]
     fn setup_time_is_measured_once_from_add_connection_to_first_connected() {
-        let mut negotiations = Negotiations(Vec::new());
+        let mut negotiations = Negotiations::default();
         negotiations.start_initial(T0);
         negotiations.mark_stable(T0 + 300_000);
         assert_eq!(negotiations.mark_connected(T0 + 750_000), Some(750));
@@ -127,7 +149,7 @@ mod tests {
 
     #[test]
     fn a_renegotiation_does_not_stack_on_one_in_progress() {
-        let mut negotiations = Negotiations(Vec::new());
+        let mut negotiations = Negotiations::default();
         negotiations.start_initial(T0);
         negotiations.start_renegotiation(T0 + 1);
         assert_eq!(negotiations.0.len(), 1);
@@ -143,7 +165,7 @@ mod tests {
 
     #[test]
     fn the_json_shape_matches_peermetrics() {
-        let mut negotiations = Negotiations(Vec::new());
+        let mut negotiations = Negotiations::default();
         negotiations.start_initial(T0);
         let json: serde_json::Value = serde_json::from_str(&negotiations.to_json()).unwrap();
         assert_eq!(json[0]["type"], "initial");
