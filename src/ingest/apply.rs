@@ -157,9 +157,7 @@ async fn initialize(
             {
                 tx.rename_conference(row.id, name).await?;
             }
-            if let Some(facts) = context.conference(tx, row.id).await? {
-                facts.saw_activity(at);
-            }
+            // Joining is not yet activity: the session that follows is.
             row.id
         }
         None => {

@@ -119,8 +119,9 @@ pub struct TestApp {
     /// The app's secret for `services/*`.
     pub server_secret: String,
     pub keys: TokenKeys,
-    /// The server's own ingest writer (for tasks such as the sweeper).
-    pub writer: callvitals::ingest::Writer,
+    /// The server's own ingest writer (for tasks such as the sweeper). Dropped on
+    /// stop: the writer drains and exits only when its last handle is gone.
+    writer: Option<callvitals::ingest::Writer>,
     test_store: Option<TestStore>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -170,7 +171,7 @@ impl TestApp {
             app,
             server_secret,
             keys: TokenKeys::new(INIT_SECRET, SESSION_SECRET),
-            writer,
+            writer: Some(writer),
             test_store: Some(test_store),
             shutdown: Some(shutdown),
             server: Some(server),
@@ -179,6 +180,7 @@ impl TestApp {
 
     /// Stops the server gracefully (draining the writer) and drops the store.
     pub async fn stop(mut self) {
+        self.writer.take();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -190,6 +192,10 @@ impl TestApp {
         }
     }
 
+    pub fn writer(&self) -> callvitals::ingest::Writer {
+        self.writer.clone().expect("the server is running")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -197,6 +203,15 @@ impl TestApp {
     pub async fn post(&self, path: &str, body: &Value) -> HttpResponse {
         self.client
             .post_text(&self.url(path), body.to_string())
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> HttpResponse {
+        let mut all = vec![("content-type", "text/plain")];
+        all.extend_from_slice(headers);
+        self.client
+            .send(hyper::Method::POST, &self.url(path), &all, body.to_string())
             .await
             .expect("request")
     }

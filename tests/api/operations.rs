@@ -9,6 +9,7 @@ use crate::helpers::{Engine, TestApp};
 engine_tests!(
     stop_conference_ends_the_call_and_get_url_links_to_it,
     requests_over_the_rate_limit_get_429,
+    apps_from_before_server_secrets_keep_working_with_the_key,
     health_and_metrics_report_the_server,
     an_app_with_a_domain_only_initializes_from_that_origin
 );
@@ -17,30 +18,39 @@ async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let alice = app.join("room-9", "alice").await;
     app.add_connection(&alice, "bob", 60_000).await;
+    let secret = format!("Bearer {}", app.server_secret);
+    let with_secret = [("authorization", secret.as_str())];
 
-    let url = app
-        .post(
-            "/v1/services/get-url",
-            &json!({"apiKey": app.app.api_key, "conferenceId": "room-9"}),
-        )
+    // The API key is public: new apps also need their server secret.
+    let get_url = json!({"apiKey": app.app.api_key, "conferenceId": "room-9"});
+    let refused = app.post_with("/v1/services/get-url", &get_url, &[]).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.json()["error_code"], "invalid_server_secret");
+    let wrong = app
+        .post_with("/v1/services/get-url", &get_url, &[("authorization", "Bearer nope")])
         .await;
+    assert_eq!(wrong.json()["error_code"], "invalid_server_secret");
+
+    let url = app.post_with("/v1/services/get-url", &get_url, &with_secret).await;
     assert_eq!(url.status, 200, "{}", url.text());
     let link = url.json()["url"].as_str().unwrap().to_owned();
     let conference_id = uuid::Uuid::parse_str(link.rsplit('/').next().unwrap()).unwrap();
     assert!(link.contains("/conference/"));
     let missing = app
-        .post(
+        .post_with(
             "/v1/services/get-url",
             &json!({"apiKey": app.app.api_key, "conferenceId": "nope"}),
+            &with_secret,
         )
         .await;
     assert_eq!(missing.json()["error_code"], "conference_not_found");
 
+    let stop_body = json!({"apiKey": app.app.api_key, "conferenceId": "room-9"});
+    let refused = app.post_with("/v1/services/stop-conference", &stop_body, &[]).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(app.conference(conference_id).await["ongoing"], true, "a refused stop changes nothing");
     let stop = app
-        .post(
-            "/v1/services/stop-conference",
-            &json!({"apiKey": app.app.api_key, "conferenceId": "room-9"}),
-        )
+        .post_with("/v1/services/stop-conference", &stop_body, &with_secret)
         .await;
     assert_eq!(stop.status, 200, "{}", stop.text());
     assert_eq!(stop.text(), "{}");
@@ -48,6 +58,46 @@ async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
     assert_eq!(conference["ongoing"], false);
     // 60 s by the delta, plus the test's own real time.
     assert!((60..70).contains(&conference["duration"].as_i64().unwrap()));
+    app.stop().await;
+}
+
+async fn apps_from_before_server_secrets_keep_working_with_the_key(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // An app as the migration leaves those that existed before: no secret required.
+    let legacy = callvitals::store::AppRecord {
+        id: uuid::Uuid::new_v4(),
+        name: "legacy".into(),
+        api_key: "0123456789abcdef0123456789abcdef".into(),
+        require_server_secret: false,
+        server_secret_hash: None,
+        ..app.app.clone()
+    };
+    let mut tx = app.store.begin().await.unwrap();
+    tx.insert_app(&legacy).await.unwrap();
+    tx.commit().await.unwrap();
+    let init = app
+        .post(
+            "/v1/initialize",
+            &json!({"conferenceId": "room-legacy", "userId": "u", "apiKey": legacy.api_key}),
+        )
+        .await;
+    assert_eq!(init.status, 200, "{}", init.text());
+    let url = app
+        .post(
+            "/v1/services/get-url",
+            &json!({"apiKey": legacy.api_key, "conferenceId": "room-legacy"}),
+        )
+        .await;
+    assert_eq!(url.status, 200, "{}", url.text());
+    // A secret that is presented is still checked.
+    let wrong = app
+        .post_with(
+            "/v1/services/get-url",
+            &json!({"apiKey": legacy.api_key, "conferenceId": "room-legacy"}),
+            &[("authorization", "Bearer guess")],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
     app.stop().await;
 }
 
@@ -87,7 +137,9 @@ async fn health_and_metrics_report_the_server(engine: Engine) {
         Engine::Sqlite => "sqlite",
         Engine::Postgres => "postgres",
     };
-    assert_eq!(health.json()["store"], expected);
+    assert_eq!(health.json()["engine"], expected);
+    assert_eq!(health.json()["store"], "ok");
+    assert_eq!(health.json()["ingest"]["status"], "ok");
 
     app.join("room-m", "alice").await;
     let metrics = app

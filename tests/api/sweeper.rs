@@ -12,7 +12,16 @@ use crate::helpers::{Engine, TestApp, stats_body};
 engine_tests!(a_vanished_call_is_ended_at_its_last_activity);
 
 async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
-    let app = TestApp::spawn(engine).await;
+    // A reuse window longer than the test's 20 minutes, so initialize joins the
+    // conference made below instead of starting a new one.
+    let app = TestApp::spawn_with(
+        engine,
+        callvitals::config::SettingsLayer {
+            conference_reuse_after_seconds: Some(3600),
+            ..Default::default()
+        },
+    )
+    .await;
     // The conference was created 20 minutes ago (initialize carries no delta).
     let twenty_minutes_ago = callvitals::domain::time::now_micros() - 20 * 60 * 1_000_000;
     let mut tx = app.store.begin().await.unwrap();
@@ -41,7 +50,7 @@ async fn a_vanished_call_is_ended_at_its_last_activity(engine: Engine) {
     assert_eq!(app.post("/v1/stats", &stats).await.status, 200);
 
     // The server's own writer: the sweep goes through the same queue as ingest.
-    let writer = app.writer.clone();
+    let writer = app.writer();
     // Not stale yet for a 30-minute idle limit.
     callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(30 * 60))
         .await
