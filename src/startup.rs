@@ -114,16 +114,17 @@ impl Application {
             state.settings.sweep_interval,
         ));
         let store = state.store.clone();
+        let writer = state.writer.clone();
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(address = %listener.local_addr()?, engine = store.engine().name(), "callvitals listening");
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
 
-        // The router (and with it the last Writer handle) is gone once serve returns;
-        // stopping the sweeper drops the other, so the writer drains and exits.
+        // No request is in flight any more: commit what was accepted, then stop.
         sweeper.abort();
         let _ = sweeper.await;
+        writer.shut_down();
         if let Err(error) = writer_task.await {
             tracing::error!(error = %error, "ingest writer ended abnormally");
         }

@@ -126,6 +126,7 @@ pub struct Writer {
     shards: Arc<[mpsc::Sender<Job>]>,
     health: Arc<[ShardHealth]>,
     metrics: Arc<WriterMetrics>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Writer {
@@ -141,6 +142,7 @@ impl Writer {
         };
         let metrics = Arc::new(WriterMetrics::default());
         let health: Arc<[ShardHealth]> = (0..shard_count).map(|_| ShardHealth::default()).collect();
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         let mut shards = Vec::with_capacity(shard_count);
         let mut tasks = Vec::with_capacity(shard_count);
         for index in 0..shard_count {
@@ -155,7 +157,13 @@ impl Writer {
                 metrics: metrics.clone(),
             };
             health[index].running.store(true, Ordering::Relaxed);
-            tasks.push(tokio::spawn(run_shard(task, receiver, health.clone(), index)));
+            tasks.push(tokio::spawn(run_shard(
+                task,
+                receiver,
+                stopping.clone(),
+                health.clone(),
+                index,
+            )));
         }
         let handle = tokio::spawn(async move {
             for task in tasks {
@@ -169,6 +177,7 @@ impl Writer {
                 shards: shards.into(),
                 health,
                 metrics,
+                stop: Arc::new(stop),
             },
             handle,
         )
@@ -176,6 +185,12 @@ impl Writer {
 
     pub fn metrics(&self) -> &WriterMetrics {
         &self.metrics
+    }
+
+    /// Stops accepting commands; the shards commit everything already queued and
+    /// end, whoever still holds a handle.
+    pub fn shut_down(&self) {
+        self.stop.send_replace(true);
     }
 
     pub fn status(&self) -> WriterStatus {
@@ -215,12 +230,26 @@ impl Writer {
 async fn run_shard(
     mut task: WriterTask,
     mut receiver: mpsc::Receiver<Job>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
     health: Arc<[ShardHealth]>,
     index: usize,
 ) {
     let health = &health[index];
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    let mut closing = false;
+    loop {
+        let received = tokio::select! {
+            received = receiver.recv_many(&mut jobs, MAX_BATCH) => received,
+            // Closing lets the queue drain: recv_many returns 0 once it is empty.
+            _ = stopping.wait_for(|stop| *stop), if !closing => {
+                receiver.close();
+                closing = true;
+                continue;
+            }
+        };
+        if received == 0 {
+            break;
+        }
         task.metrics
             .queued
             .fetch_sub(jobs.len() as u64, Ordering::Relaxed);
