@@ -702,13 +702,14 @@ macro_rules! sql_store {
 
             async fn emos_tally(&mut self, session_id: Uuid, low: f64, very_low: f64) -> StoreResult<EmosTallyRow> {
                 self.savepoint_first().await?;
-                // Inbound audio (kind 0, direction 0) of the session's connections.
+                // Inbound audio (kind 0, direction 0) of the session's connections. The
+                // casts keep SQLite from answering an integer when every sum is 0.
                 let row = sqlx::query_as(
                     "select \
                        coalesce(sum(case when s.emos >= $3 then 1 else 0 end), 0) as low, \
-                       coalesce(sum(case when s.emos >= $3 then s.emos else 0 end), 0.0) as low_sum, \
+                       cast(coalesce(sum(case when s.emos >= $3 then s.emos else 0 end), 0) as double precision) as low_sum, \
                        coalesce(sum(case when s.emos < $3 then 1 else 0 end), 0) as very_low, \
-                       coalesce(sum(case when s.emos < $3 then s.emos else 0 end), 0.0) as very_low_sum \
+                       cast(coalesce(sum(case when s.emos < $3 then s.emos else 0 end), 0) as double precision) as very_low_sum \
                      from track_sample s join connection c on c.id = s.connection_id \
                      where c.session_id = $1 and s.kind = 0 and s.direction = 0 and s.emos < $2",
                 )

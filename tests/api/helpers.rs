@@ -149,9 +149,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(engine: Engine, layer: SettingsLayer) -> TestApp {
+        Self::spawn_wrapped(engine, layer, |store| store).await
+    }
+
+    /// A server whose store is wrapped first (fault injection).
+    pub async fn spawn_wrapped(
+        engine: Engine,
+        layer: SettingsLayer,
+        wrap: impl FnOnce(SharedStore) -> SharedStore,
+    ) -> TestApp {
         callvitals::telemetry::init("warn");
         let test_store = TestStore::new(engine).await;
-        let store = test_store.store.clone();
+        let store = wrap(test_store.store.clone());
         let (app, server_secret) = callvitals::cli::create_app(&store, "Acme", "prod", None)
             .await
             .expect("app");

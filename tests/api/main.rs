@@ -6,6 +6,7 @@ mod helpers;
 mod bad_input;
 mod call_replay;
 mod concurrency;
+mod faults;
 mod operations;
 mod read_api;
 mod store_conformance;
