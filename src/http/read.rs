@@ -114,6 +114,7 @@ pub fn parse_list_query(
         created_gte,
         created_lte,
         issue_code: params.get("issue_code").cloned(),
+        room: params.get("room").cloned(),
         duration_gte: int_param(params, "duration_gte")?,
         duration_lt: int_param(params, "duration_lt")?,
         ongoing: params

@@ -42,6 +42,8 @@ pub struct ListFilter {
     pub duration_gte: Option<i64>,
     pub duration_lt: Option<i64>,
     pub ongoing: Option<bool>,
+    /// The customer's conference id: a standing room's conferences.
+    pub room: Option<String>,
 }
 
 impl ListFilter {
@@ -211,6 +213,9 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     if let Some(ongoing) = filter.ongoing {
         out.push(condition("ongoing = ", Bind::Flag(ongoing)));
     }
+    if let Some(room) = &filter.room {
+        out.push(condition("conference_id = ", Bind::Text(room.clone())));
+    }
     out
 }
 
@@ -224,7 +229,7 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
             "participantId" => resource != Apps,
             "sessionId" => matches!(resource, Connections | Issues),
             "issue_code" => matches!(resource, Conferences | Issues),
-            "duration" | "ongoing" => resource == Conferences,
+            "duration" | "ongoing" | "room" => resource == Conferences,
             _ => true,
         }
     };
@@ -239,6 +244,7 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
             filter.duration_gte.is_some() || filter.duration_lt.is_some(),
         ),
         ("ongoing", filter.ongoing.is_some()),
+        ("room", filter.room.is_some()),
     ];
     used.into_iter()
         .find(|(name, present)| *present && !supports(name))

@@ -7,6 +7,7 @@ mod bad_input;
 mod call_replay;
 mod concurrency;
 mod faults;
+mod ingest_rules;
 mod operations;
 mod read_api;
 mod store_conformance;
