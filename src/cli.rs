@@ -269,8 +269,9 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     if settings.admin_token.is_none() {
         settings.admin_token = Some(Secret::new(generate_api_key()));
     }
-    let store = open_store(&settings).await?;
-    let existing = store.table_counts().await?;
+    let (store, maintenance) =
+        crate::store::open_with_maintenance(settings.database_url(), &settings.data_dir).await?;
+    let existing = maintenance.table_counts().await?;
     let apps = if existing.conferences == 0 {
         let started = Instant::now();
         let options = crate::demo::SeedOptions {
@@ -279,7 +280,8 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
             rng_seed: 42,
             conferences_override: None,
         };
-        let report = crate::demo::seed_demo(store.as_ref(), &options, true).await?;
+        let report =
+            crate::demo::seed_demo(store.as_ref(), maintenance.as_ref(), &options, true).await?;
         eprintln!(
             "seeded {} conferences ({} rows) on {} in {:.1} s",
             report.conferences,

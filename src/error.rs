@@ -141,7 +141,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => "Method not allowed.",
             Self::Unavailable => "The service is temporarily unavailable; retry later.",
             Self::IngestBusy => "The ingest queue is full; retry later.",
-            Self::IngestDown => "Ingest is restarting; nothing of this request was stored. Retry later.",
+            Self::IngestDown => {
+                "Ingest is restarting; nothing of this request was stored. Retry later."
+            }
             Self::SessionClosed => {
                 "This session has ended (unload or endCall) and can open no new connection."
             }

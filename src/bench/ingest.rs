@@ -269,8 +269,10 @@ async fn run_engine(
         .status();
     let _ = tokio::time::timeout(Duration::from_secs(30), server.wait()).await;
 
-    let store = crate::store::open(scratch.database_url.as_deref(), &scratch.data_dir).await?;
-    let stored = store.table_counts().await?.stats_samples;
+    let (store, maintenance) =
+        crate::store::open_with_maintenance(scratch.database_url.as_deref(), &scratch.data_dir)
+            .await?;
+    let stored = maintenance.table_counts().await?.stats_samples;
     store.close().await;
     scratch.remove().await?;
 

@@ -209,7 +209,9 @@ pub(super) fn generate_conference(
     for start in &connection_starts {
         facts.connection_opened(*start);
     }
-    if !plan.ongoing && let Some(end) = last_connection_end {
+    if !plan.ongoing
+        && let Some(end) = last_connection_end
+    {
         facts.last_connection_closed(end);
     }
     for _ in 0..scope.errors {

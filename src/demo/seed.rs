@@ -11,7 +11,7 @@ use super::generator::{Chunk, Generator};
 use super::plan::{APP_SPECS, HISTORY};
 use super::units::DAY;
 use crate::domain::time::now_micros;
-use crate::store::{AppRecord, Engine, SeedBatch, Store};
+use crate::store::{AppRecord, Engine, Maintenance, SeedBatch, Store};
 
 const ORGANIZATION: &str = "Demo";
 
@@ -52,6 +52,7 @@ pub struct SeedReport {
 /// the same store twice fails on the first app insert.
 pub async fn seed_demo(
     store: &dyn Store,
+    maintenance: &dyn Maintenance,
     options: &SeedOptions,
     progress: bool,
 ) -> anyhow::Result<SeedReport> {
@@ -91,8 +92,8 @@ pub async fn seed_demo(
         participants: generator.take_participants(),
         ..SeedBatch::default()
     };
-    tx.insert_seed(&participants).await?;
     tx.commit().await?;
+    maintenance.insert_seed(&participants).await?;
 
     let conferences = generator.total_conferences();
     let bar = progress_bar(progress, conferences);
@@ -106,7 +107,7 @@ pub async fn seed_demo(
         }
     });
     let receiver = tokio::sync::Mutex::new(receiver);
-    let writer = || write_chunks(store, &receiver, &bar);
+    let writer = || write_chunks(maintenance, &receiver, &bar);
     // SQLite has a single writer anyway. On PostgreSQL most of the cost is server
     // work (FK checks, index upkeep), so two transactions on two backends keep both
     // cores busy instead of one.
@@ -156,7 +157,7 @@ fn progress_bar(visible: bool, conferences: u64) -> ProgressBar {
 /// Writes chunks from the generator, one transaction each, until it is done;
 /// returns the rows written.
 async fn write_chunks(
-    store: &dyn Store,
+    maintenance: &dyn Maintenance,
     chunks: &tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Chunk>>,
     bar: &ProgressBar,
 ) -> anyhow::Result<u64> {
@@ -166,9 +167,7 @@ async fn write_chunks(
             return Ok(rows);
         };
         bar.set_message(chunk.app);
-        let mut tx = store.begin().await?;
-        tx.insert_seed(&chunk.batch).await?;
-        tx.commit().await?;
+        maintenance.insert_seed(&chunk.batch).await?;
         rows += chunk.batch.row_count() as u64;
         bar.inc(chunk.conferences as u64);
     }
@@ -181,7 +180,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn seeds_a_sqlite_store() {
         let directory = std::env::temp_dir().join(format!("callvitals-seed-{}", Uuid::new_v4()));
-        let store = crate::store::open(None, &directory)
+        let (store, maintenance) = crate::store::open_with_maintenance(None, &directory)
             .await
             .expect("open store");
         let options = SeedOptions {
@@ -190,13 +189,13 @@ mod tests {
             rng_seed: 7,
             conferences_override: Some(400),
         };
-        let report = seed_demo(store.as_ref(), &options, false)
+        let report = seed_demo(store.as_ref(), maintenance.as_ref(), &options, false)
             .await
             .expect("seed");
         assert_eq!(report.apps.len(), 3);
         assert_eq!(report.conferences, 480);
         assert!(report.apps.iter().all(|(_, key, _)| key.len() == 32));
-        let counts = store.table_counts().await.expect("counts");
+        let counts = maintenance.table_counts().await.expect("counts");
         assert_eq!(counts.conferences, 480);
         assert_eq!(counts.apps, 3);
         // The report also counts conference links, which table_counts leaves out.

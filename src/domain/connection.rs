@@ -81,7 +81,12 @@ impl ConnectionProgress {
             negotiations.start_initial(at);
         }
         ConnectionProgress {
-            state: if already_connected { "connected" } else { "new" }.to_owned(),
+            state: if already_connected {
+                "connected"
+            } else {
+                "new"
+            }
+            .to_owned(),
             negotiations,
             setup_time_ms: None,
             established: already_connected,
@@ -189,7 +194,10 @@ mod tests {
         out
     }
 
-    fn replay(burst: &[ConnectionSignal<'static>], at: impl Fn(usize) -> i64) -> ConnectionProgress {
+    fn replay(
+        burst: &[ConnectionSignal<'static>],
+        at: impl Fn(usize) -> i64,
+    ) -> ConnectionProgress {
         let mut progress = ConnectionProgress::added(false, T0);
         for (index, signal) in burst.iter().enumerate() {
             progress.apply(*signal, at(index));
@@ -255,7 +263,11 @@ mod tests {
         assert_eq!(progress.state, "connecting", "an ICE restart reconnects");
         progress.apply(ConnectionSignal::PeerState("connected"), later + 400 * MS);
         assert_eq!(progress.state, "connected");
-        assert_eq!(progress.setup_time_ms, Some(700), "only the initial one counts");
+        assert_eq!(
+            progress.setup_time_ms,
+            Some(700),
+            "only the initial one counts"
+        );
     }
 
     #[test]

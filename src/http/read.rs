@@ -41,7 +41,12 @@ impl FromRequestParts<Arc<AppState>> for AdminAuth {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         match presented {
-            Some(token) if crate::domain::secret::constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => {
+            Some(token)
+                if crate::domain::secret::constant_time_eq(
+                    token.as_bytes(),
+                    expected.expose().as_bytes(),
+                ) =>
+            {
                 Ok(AdminAuth)
             }
             Some(_) => Err(ApiError::with_message(

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::domain::conference::active_seconds;
 use crate::domain::issue::IssueCode;
 use crate::domain::time::{format_pm, now_micros};
-use crate::store::resource::{ConferenceDetail, Detail, Record};
+use crate::store::resource::{Detail, Record};
 use crate::store::*;
 
 pub fn record_json(record: &Record) -> Value {
@@ -21,16 +21,11 @@ pub fn record_json(record: &Record) -> Value {
 }
 
 pub fn detail_json(detail: &Detail) -> Value {
-    match detail {
-        Detail::Conference(detail) => conference_detail_json(detail),
-        Detail::Other(record) => record_json(record),
+    let mut json = record_json(&detail.record);
+    if matches!(detail.record, Record::Conference(_)) {
+        json["participants"] = json!(detail.participants);
+        json["issues"] = json!(detail.issues);
     }
-}
-
-fn conference_detail_json(detail: &ConferenceDetail) -> Value {
-    let mut json = conference_json(&detail.conference);
-    json["participants"] = json!(detail.participants);
-    json["issues"] = json!(detail.issues);
     json
 }
 
@@ -169,4 +164,3 @@ pub fn issue_json(issue: &IssueRow) -> Value {
         "explanation": code.map_or("", IssueCode::explanation),
     })
 }
-

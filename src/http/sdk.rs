@@ -365,10 +365,7 @@ pub async fn update_session(
     let Reply::Session(row) = state.writer.submit(Command::UpdateSession(update)).await? else {
         unreachable!("update_session answers with Session");
     };
-    Ok(
-        PyJson(serde_json::json!({ "data": super::render::session_json(&row) }))
-            .into_response(),
-    )
+    Ok(PyJson(serde_json::json!({ "data": super::render::session_json(&row) })).into_response())
 }
 
 // ---------------------------------------------------------------------------------
@@ -696,10 +693,7 @@ async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResul
         Reply::UnknownTrack => return Err(ErrorCode::TrackNotFound.into()),
         _ => unreachable!("track commands answer with Track or UnknownTrack"),
     };
-    Ok(
-        PyJson(serde_json::json!({ "data": super::render::track_json(&track) }))
-            .into_response(),
-    )
+    Ok(PyJson(serde_json::json!({ "data": super::render::track_json(&track) })).into_response())
 }
 
 pub async fn post_track(

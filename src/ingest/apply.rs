@@ -488,7 +488,8 @@ async fn apply_event(
             }
         }
         "onicecandidateerror" => {
-            let issue = NewIssue::new(IssueCode::IceCandidateError, at).with_data(event.data.clone());
+            let issue =
+                NewIssue::new(IssueCode::IceCandidateError, at).with_data(event.data.clone());
             let issue = match connection.as_ref() {
                 Some(connection) => issue.on(connection.id),
                 None => issue,
@@ -532,7 +533,13 @@ async fn connection_signal(
         tx.save_connection(connection).await?;
     }
     if let Some(code) = effects.issue {
-        insert_issue(tx, context, session, NewIssue::new(code, at).on(connection.id)).await?;
+        insert_issue(
+            tx,
+            context,
+            session,
+            NewIssue::new(code, at).on(connection.id),
+        )
+        .await?;
     }
     if effects.closes {
         lifecycle::end_connection(tx, context, connection, at).await?;
@@ -588,7 +595,8 @@ async fn get_user_media(
             "name": error.get("name").cloned().unwrap_or(Value::Null),
             "message": error.get("message").cloned().unwrap_or(Value::Null),
         });
-        let issue = NewIssue::new(IssueCode::GetUserMediaError, at).with_data(Some(details.to_string()));
+        let issue =
+            NewIssue::new(IssueCode::GetUserMediaError, at).with_data(Some(details.to_string()));
         insert_issue(tx, context, session, issue).await?;
     }
     Ok(())
@@ -618,7 +626,13 @@ async fn end_of_session_checks(
             .issue_exists(session.session_id, IssueCode::NoMediaAccess.as_str())
             .await?
     {
-        insert_issue(tx, context, session, NewIssue::new(IssueCode::NoMediaAccess, at)).await?;
+        insert_issue(
+            tx,
+            context,
+            session,
+            NewIssue::new(IssueCode::NoMediaAccess, at),
+        )
+        .await?;
     }
 
     let connections = tx.connections_of_session(session.session_id).await?;
@@ -628,7 +642,13 @@ async fn end_of_session_checks(
             .issue_exists(session.session_id, IssueCode::NoConnection.as_str())
             .await?
     {
-        insert_issue(tx, context, session, NewIssue::new(IssueCode::NoConnection, at)).await?;
+        insert_issue(
+            tx,
+            context,
+            session,
+            NewIssue::new(IssueCode::NoConnection, at),
+        )
+        .await?;
     }
     Ok(())
 }

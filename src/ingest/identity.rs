@@ -32,7 +32,11 @@ impl IdentityCache {
     /// The app with this API key. Unknown keys are not cached, so a new app works at
     /// once; the rate limiter bounds how often a bad key reaches the store.
     pub async fn app(&self, store: &dyn Store, api_key: &str) -> StoreResult<Option<AppRecord>> {
-        if let Some((app, fetched)) = self.apps.read().unwrap_or_else(PoisonError::into_inner).get(api_key)
+        if let Some((app, fetched)) = self
+            .apps
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(api_key)
             && fetched.elapsed() < APP_TTL
         {
             return Ok(Some(app.clone()));
@@ -58,7 +62,12 @@ impl IdentityCache {
         store: &dyn Store,
         session_id: Uuid,
     ) -> StoreResult<Option<SessionIdentity>> {
-        if let Some(found) = self.sessions.read().unwrap_or_else(PoisonError::into_inner).get(&session_id) {
+        if let Some(found) = self
+            .sessions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&session_id)
+        {
             return Ok(Some(*found));
         }
         let found = store.session_identity(session_id).await?;

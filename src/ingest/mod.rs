@@ -10,9 +10,9 @@ mod lifecycle;
 mod samples;
 mod writer;
 
+pub use apply::IngestSettings;
 pub use command::*;
 pub use identity::IdentityCache;
-pub use apply::IngestSettings;
 pub use writer::{Writer, WriterMetrics, WriterStatus};
 
 /// The getStats interval the SDK is told to use, in milliseconds.

@@ -137,7 +137,14 @@ impl SampleState {
         for track in &command.stats.tracks {
             let track_id = self.resolve_track(tx, command, track).await?;
             let emos = self
-                .score(tx, context, &command.session, connection_id, track, command.at)
+                .score(
+                    tx,
+                    context,
+                    &command.session,
+                    connection_id,
+                    track,
+                    command.at,
+                )
                 .await?;
             context.samples.tracks.push(TrackSampleRow {
                 connection_id,
@@ -232,7 +239,11 @@ impl SampleState {
         let Some(identifier) = &track.track_identifier else {
             return Ok(None);
         };
-        let key = (command.session.session_id, track.direction, identifier.clone());
+        let key = (
+            command.session.session_id,
+            track.direction,
+            identifier.clone(),
+        );
         if let Some(id) = self.tracks.get(&key) {
             return Ok(Some(*id));
         }
@@ -273,7 +284,10 @@ impl SampleState {
         let counter_key = (connection_id, track.ssrc.unwrap_or_default());
         let previous = match self.counters.get(&counter_key) {
             Some(previous) => Some(*previous),
-            None => tx.last_packet_counters(connection_id, counter_key.1).await?,
+            None => {
+                tx.last_packet_counters(connection_id, counter_key.1)
+                    .await?
+            }
         };
         self.counters.insert(counter_key, (received, lost));
         let score = emos::emos(EmosInput {
@@ -300,7 +314,10 @@ impl SampleState {
             tally.very_low_sum += score;
             (tally.very_low >= EMOS_SAMPLES_FOR_ISSUE && !tally.very_low_raised).then(|| {
                 tally.very_low_raised = true;
-                (IssueCode::VeryLowEmos, tally.very_low_sum / tally.very_low as f64)
+                (
+                    IssueCode::VeryLowEmos,
+                    tally.very_low_sum / tally.very_low as f64,
+                )
             })
         } else {
             tally.low += 1;
@@ -315,7 +332,9 @@ impl SampleState {
         {
             let data =
                 serde_json::json!({ "average": (average * 100.0).round() / 100.0 }).to_string();
-            let issue = NewIssue::new(code, at).on(connection_id).with_data(Some(data));
+            let issue = NewIssue::new(code, at)
+                .on(connection_id)
+                .with_data(Some(data));
             insert_issue(tx, context, session, issue).await?;
         }
         Ok(Some(score))

@@ -265,7 +265,10 @@ async fn run_shard(
             task.metrics.panics.fetch_add(1, Ordering::Relaxed);
             health.panicked();
             task.reset();
-            tracing::error!(shard = index, "ingest writer panicked; batch failed, shard restarted");
+            tracing::error!(
+                shard = index,
+                "ingest writer panicked; batch failed, shard restarted"
+            );
         }
     }
     health.running.store(false, Ordering::Relaxed);
@@ -453,9 +456,10 @@ impl WriterTask {
         for (conference_id, at) in activity {
             self.written_activity.insert(conference_id, at);
         }
-        self.metrics
-            .conference_updates
-            .fetch_add(context.conferences.changes().count() as u64, Ordering::Relaxed);
+        self.metrics.conference_updates.fetch_add(
+            context.conferences.changes().count() as u64,
+            Ordering::Relaxed,
+        );
         for connection_id in &context.ended_connections {
             self.identities.mark_connection_ended(*connection_id);
         }

@@ -101,7 +101,7 @@ macro_rules! sql_store {
 
         use $crate::store::engine::chunk_sizes;
         use $crate::store::models::*;
-        use $crate::store::resource::{self, Bind, ConferenceDetail, Detail, ListFilter, Page, PageRequest, Record, Resource};
+        use $crate::store::resource::{self, Bind, Detail, ListFilter, Page, PageRequest, Record, Resource};
         use $crate::store::{Engine, Store, StoreResult, StoreTx};
 
         type DbConnection = <$db as sqlx::Database>::Connection;
@@ -737,20 +737,6 @@ macro_rules! sql_store {
                 insert_batch_and_samples(&mut *self.tx, batch_id, at, stats, tracks).await
             }
 
-            async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()> {
-                self.savepoint_first().await?;
-                let connection = &mut *self.tx;
-                insert_participants(connection, &batch.participants).await?;
-                insert_conferences(connection, &batch.conferences).await?;
-                insert_links(connection, &batch.conference_participants).await?;
-                insert_sessions(connection, &batch.sessions).await?;
-                insert_connections(connection, &batch.connections).await?;
-                insert_tracks(connection, &batch.tracks).await?;
-                insert_events(connection, &batch.events).await?;
-                insert_issues(connection, &batch.issues).await?;
-                insert_stats_samples(connection, &batch.stats_samples).await?;
-                insert_track_samples(connection, &batch.track_samples).await
-            }
         }
 
         /// Runs one page query for a row type and shows each row as JSON.
@@ -967,9 +953,9 @@ macro_rules! sql_store {
                     Resource::Participants => fetch_page::<ParticipantRow>(pool, resource, filter, page,
                         |r| (r.created_at, r.id), Record::Participant).await,
                     Resource::Sessions => fetch_page::<SessionRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), Record::Session).await,
+                        |r| (r.created_at, r.id), |row| Record::Session(Box::new(row))).await,
                     Resource::Connections => fetch_page::<ConnectionRow>(pool, resource, filter, page,
-                        |r| (r.created_at, r.id), Record::Connection).await,
+                        |r| (r.created_at, r.id), |row| Record::Connection(Box::new(row))).await,
                     Resource::Issues => fetch_page::<IssueRow>(pool, resource, filter, page,
                         |r| (r.created_at, r.id), Record::Issue).await,
                 }
@@ -989,14 +975,35 @@ macro_rules! sql_store {
                         let issues: Vec<Uuid> = sqlx::query_scalar(
                             "select id from issue where conference_id = $1 order by created_at",
                         ).bind(id).fetch_all(pool).await?;
-                        return Ok(Some(Detail::Conference(Box::new(ConferenceDetail { conference, participants, issues }))));
+                        return Ok(Some(Detail { record: Record::Conference(conference), participants, issues }));
                     }
                     Resource::Participants => fetch_one_row(pool, resource, id).await?.map(Record::Participant),
-                    Resource::Sessions => fetch_one_row(pool, resource, id).await?.map(Record::Session),
-                    Resource::Connections => fetch_one_row(pool, resource, id).await?.map(Record::Connection),
+                    Resource::Sessions => fetch_one_row(pool, resource, id).await?.map(|row| Record::Session(Box::new(row))),
+                    Resource::Connections => fetch_one_row(pool, resource, id).await?.map(|row| Record::Connection(Box::new(row))),
                     Resource::Issues => fetch_one_row(pool, resource, id).await?.map(Record::Issue),
                 };
-                Ok(record.map(Detail::Other))
+                Ok(record.map(Detail::of))
+            }
+
+        }
+
+        #[async_trait]
+        impl $crate::store::Maintenance for $store {
+            async fn insert_seed(&self, batch: &SeedBatch) -> StoreResult<()> {
+                let mut tx = self.write.begin().await?;
+                let connection = &mut *tx;
+                insert_participants(connection, &batch.participants).await?;
+                insert_conferences(connection, &batch.conferences).await?;
+                insert_links(connection, &batch.conference_participants).await?;
+                insert_sessions(connection, &batch.sessions).await?;
+                insert_connections(connection, &batch.connections).await?;
+                insert_tracks(connection, &batch.tracks).await?;
+                insert_events(connection, &batch.events).await?;
+                insert_issues(connection, &batch.issues).await?;
+                insert_stats_samples(connection, &batch.stats_samples).await?;
+                insert_track_samples(connection, &batch.track_samples).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn stats_samples(&self, connection_id: Uuid) -> StoreResult<Vec<StatsSampleRow>> {

@@ -10,7 +10,9 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
-    #[error("migration {version} was edited after it was applied; restore its text and add a new migration instead")]
+    #[error(
+        "migration {version} was edited after it was applied; restore its text and add a new migration instead"
+    )]
     MigrationEdited { version: String },
 }
 

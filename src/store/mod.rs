@@ -20,7 +20,7 @@ use crate::domain::conference::ConferenceFacts;
 
 pub use error::{StoreError, StoreResult};
 pub use models::*;
-pub use resource::{ConferenceDetail, Detail, ListFilter, Page, PageRequest, Record, Resource};
+pub use resource::{Detail, ListFilter, Page, PageRequest, Record, Resource};
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,15 +43,23 @@ pub type SharedStore = Arc<dyn Store>;
 /// Opens the store a configuration names: PostgreSQL for a `postgres://` URL,
 /// otherwise the SQLite file `callvitals.db` in `data_dir`. Migrations run first.
 pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<SharedStore> {
-    let store: SharedStore = match database_url {
+    Ok(open_with_maintenance(database_url, data_dir).await?.0)
+}
+
+/// [`open`], with the maintenance interface of the same store (seeding, inspection).
+pub async fn open_with_maintenance(
+    database_url: Option<&str>,
+    data_dir: &Path,
+) -> anyhow::Result<(SharedStore, SharedMaintenance)> {
+    let opened: (SharedStore, SharedMaintenance) = match database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Arc::new(postgres::PgStore::connect(url).await?)
+            both(Arc::new(postgres::PgStore::connect(url).await?))
         }
         Some(url) if url.starts_with("sqlite:") => {
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
-            Arc::new(sqlite::SqliteStore::open(Path::new(path)).await?)
+            both(Arc::new(sqlite::SqliteStore::open(Path::new(path)).await?))
         }
         Some(other) => anyhow::bail!(
             "DATABASE_URL must start with postgres:// or sqlite: (got scheme {:?})",
@@ -59,19 +67,28 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result
         ),
         None => {
             std::fs::create_dir_all(data_dir)?;
-            Arc::new(sqlite::SqliteStore::open(&data_dir.join("callvitals.db")).await?)
+            both(Arc::new(
+                sqlite::SqliteStore::open(&data_dir.join("callvitals.db")).await?,
+            ))
         }
     };
-    store.migrate().await?;
-    Ok(store)
+    opened.0.migrate().await?;
+    Ok(opened)
+}
+
+fn both<S: Store + Maintenance>(store: Arc<S>) -> (SharedStore, SharedMaintenance) {
+    (store.clone(), store)
 }
 
 /// Opens PostgreSQL inside one schema of a database. Tests and benchmarks use this to
 /// get a fresh, isolated store on a shared server.
-pub async fn open_postgres_schema(url: &str, schema: &str) -> anyhow::Result<SharedStore> {
-    let store = postgres::PgStore::connect_in_schema(url, schema).await?;
+pub async fn open_postgres_schema(
+    url: &str,
+    schema: &str,
+) -> anyhow::Result<(SharedStore, SharedMaintenance)> {
+    let store = Arc::new(postgres::PgStore::connect_in_schema(url, schema).await?);
     store.migrate().await?;
-    Ok(Arc::new(store))
+    Ok(both(store))
 }
 
 /// Drops a schema made by [`open_postgres_schema`].
@@ -133,15 +150,24 @@ pub trait Store: Send + Sync + 'static {
         page: &PageRequest,
     ) -> StoreResult<Page>;
     async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>>;
+}
 
-    /// Stored samples of one connection, oldest first (tests and, later, graphs).
+/// What the demo seeder, the benchmarks and the tests need beyond serving: bulk
+/// loading and inspection. The server never uses it, so it is kept out of [`Store`].
+#[async_trait]
+pub trait Maintenance: Send + Sync + 'static {
+    /// Bulk load, in one transaction: every row in as few statements as possible.
+    async fn insert_seed(&self, batch: &SeedBatch) -> StoreResult<()>;
+    /// Row counts of the main tables.
+    async fn table_counts(&self) -> StoreResult<TableCounts>;
+    /// Stored samples of one connection, oldest first.
     async fn stats_samples(&self, connection_id: Uuid) -> StoreResult<Vec<StatsSampleRow>>;
     async fn track_samples(&self, connection_id: Uuid) -> StoreResult<Vec<TrackSampleRow>>;
     /// Events of a conference, oldest first.
     async fn events(&self, conference_id: Uuid) -> StoreResult<Vec<EventRow>>;
-    /// Row counts of the main tables, for tests, the demo and the benchmark.
-    async fn table_counts(&self) -> StoreResult<TableCounts>;
 }
+
+pub type SharedMaintenance = Arc<dyn Maintenance>;
 
 /// One write transaction. Nothing is visible to readers until `commit`.
 #[async_trait]
@@ -265,7 +291,4 @@ pub trait StoreTx: Send {
         stats: &[StatsSampleRow],
         tracks: &[TrackSampleRow],
     ) -> StoreResult<()>;
-
-    /// Bulk load for the demo seeder: every row in as few statements as possible.
-    async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()>;
 }

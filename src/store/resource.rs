@@ -72,38 +72,40 @@ impl Default for PageRequest {
     }
 }
 
-/// One stored object of any resource.
+/// One stored object of any resource. Large rows are boxed so a page of small
+/// ones stays small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     App(AppRecord),
     Conference(ConferenceRow),
     Participant(ParticipantRow),
-    Session(SessionRow),
-    Connection(ConnectionRow),
+    Session(Box<SessionRow>),
+    Connection(Box<ConnectionRow>),
     Issue(IssueRow),
 }
 
-/// A conference with the ids of its participants and issues (the detail view).
+/// The detail of one object: for a conference, with the ids of its participants
+/// and issues (empty for every other resource).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ConferenceDetail {
-    pub conference: ConferenceRow,
+pub struct Detail {
+    pub record: Record,
     pub participants: Vec<Uuid>,
     pub issues: Vec<Uuid>,
 }
 
-/// The detail of one object.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Detail {
-    Conference(Box<ConferenceDetail>),
-    Other(Record),
-}
-
 impl Detail {
+    pub fn of(record: Record) -> Self {
+        Detail {
+            record,
+            participants: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
     pub fn conference(&self) -> Option<&ConferenceRow> {
-        match self {
-            Detail::Conference(detail) => Some(&detail.conference),
-            Detail::Other(Record::Conference(conference)) => Some(conference),
-            Detail::Other(_) => None,
+        match &self.record {
+            Record::Conference(conference) => Some(conference),
+            _ => None,
         }
     }
 }

@@ -24,7 +24,8 @@ async fn bad_inputs_are_refused_without_side_effects(engine: Engine) {
     // Another tenant's session, to own a connection Alice must not touch.
     let other = callvitals::cli::create_app(&app.store, "Other Corp", "other", None)
         .await
-        .unwrap().0;
+        .unwrap()
+        .0;
     let init = app
         .post(
             "/v1/initialize",

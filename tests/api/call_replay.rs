@@ -343,7 +343,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     );
 
     let alice_conn_id = uuid::Uuid::parse_str(&alice_conn).unwrap();
-    let samples = app.store.stats_samples(alice_conn_id).await.unwrap();
+    let samples = app.maintenance.stats_samples(alice_conn_id).await.unwrap();
     assert_eq!(samples.len(), 3);
     assert_eq!(samples[0].rtt_ms, Some(31.0));
     assert_eq!(samples[2].bytes_sent, Some(254_000 * 3));
@@ -359,7 +359,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
         "the raw payload is kept"
     );
 
-    let tracks = app.store.track_samples(alice_conn_id).await.unwrap();
+    let tracks = app.maintenance.track_samples(alice_conn_id).await.unwrap();
     assert_eq!(tracks.len(), 12, "four reports per post");
     let inbound_video = tracks
         .iter()
@@ -378,7 +378,7 @@ async fn two_party_call_is_stored_completely(engine: Engine) {
     );
     assert!(tracks.iter().all(|t| t.track_id.is_some()));
 
-    let events = app.store.events(conference_id).await.unwrap();
+    let events = app.maintenance.events(conference_id).await.unwrap();
     let candidate = events
         .iter()
         .find(|e| e.event_type == "onicecandidate")

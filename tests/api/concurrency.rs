@@ -51,7 +51,7 @@ async fn every_acknowledged_post_is_stored(engine: Engine) {
     let mut stored = 0;
     for (_, _, connection) in &connections {
         let samples = app
-            .store
+            .maintenance
             .stats_samples(uuid::Uuid::parse_str(connection).unwrap())
             .await
             .unwrap();

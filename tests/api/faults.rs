@@ -97,7 +97,11 @@ impl Store for FaultyStore {
     async fn connection_identity(&self, id: Uuid) -> StoreResult<Option<ConnectionIdentity>> {
         self.inner.connection_identity(id).await
     }
-    async fn init_identity(&self, conference: Uuid, participant: Uuid) -> StoreResult<Option<Uuid>> {
+    async fn init_identity(
+        &self,
+        conference: Uuid,
+        participant: Uuid,
+    ) -> StoreResult<Option<Uuid>> {
         self.inner.init_identity(conference, participant).await
     }
     async fn conference_by_customer_id(&self, app: Uuid, id: &str) -> StoreResult<Option<Uuid>> {
@@ -115,23 +119,16 @@ impl Store for FaultyStore {
     async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>> {
         self.inner.stale_conferences(cutoff, limit).await
     }
-    async fn list(&self, resource: Resource, filter: &ListFilter, page: &PageRequest) -> StoreResult<Page> {
+    async fn list(
+        &self,
+        resource: Resource,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page> {
         self.inner.list(resource, filter, page).await
     }
     async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>> {
         self.inner.get(resource, id).await
-    }
-    async fn stats_samples(&self, id: Uuid) -> StoreResult<Vec<StatsSampleRow>> {
-        self.inner.stats_samples(id).await
-    }
-    async fn track_samples(&self, id: Uuid) -> StoreResult<Vec<TrackSampleRow>> {
-        self.inner.track_samples(id).await
-    }
-    async fn events(&self, id: Uuid) -> StoreResult<Vec<EventRow>> {
-        self.inner.events(id).await
-    }
-    async fn table_counts(&self) -> StoreResult<TableCounts> {
-        self.inner.table_counts().await
     }
 }
 
@@ -173,7 +170,11 @@ impl StoreTx for FaultyTx {
     async fn lock_conference_key(&mut self, app: Uuid, id: &str) -> StoreResult<()> {
         self.inner.lock_conference_key(app, id).await
     }
-    async fn latest_conference(&mut self, app: Uuid, id: &str) -> StoreResult<Option<ConferenceRow>> {
+    async fn latest_conference(
+        &mut self,
+        app: Uuid,
+        id: &str,
+    ) -> StoreResult<Option<ConferenceRow>> {
         self.inner.latest_conference(app, id).await
     }
     async fn insert_conference(&mut self, row: &ConferenceRow) -> StoreResult<()> {
@@ -200,11 +201,24 @@ impl StoreTx for FaultyTx {
     async fn ensure_peer_participant(&mut self, p: &ParticipantUpsert<'_>) -> StoreResult<Uuid> {
         self.inner.ensure_peer_participant(p).await
     }
-    async fn link_participant(&mut self, conference: Uuid, participant: Uuid, now: i64) -> StoreResult<()> {
-        self.inner.link_participant(conference, participant, now).await
+    async fn link_participant(
+        &mut self,
+        conference: Uuid,
+        participant: Uuid,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.inner
+            .link_participant(conference, participant, now)
+            .await
     }
-    async fn participant_in_conference(&mut self, conference: Uuid, reference: &str) -> StoreResult<Option<Uuid>> {
-        self.inner.participant_in_conference(conference, reference).await
+    async fn participant_in_conference(
+        &mut self,
+        conference: Uuid,
+        reference: &str,
+    ) -> StoreResult<Option<Uuid>> {
+        self.inner
+            .participant_in_conference(conference, reference)
+            .await
     }
     async fn participant_is_sfu(&mut self, id: Uuid) -> StoreResult<bool> {
         self.inner.participant_is_sfu(id).await
@@ -270,7 +284,11 @@ impl StoreTx for FaultyTx {
         }
         self.inner.insert_event(event).await
     }
-    async fn event_data_of_type(&mut self, session: Uuid, kind: &str) -> StoreResult<Vec<Option<String>>> {
+    async fn event_data_of_type(
+        &mut self,
+        session: Uuid,
+        kind: &str,
+    ) -> StoreResult<Vec<Option<String>>> {
         self.inner.event_data_of_type(session, kind).await
     }
     async fn insert_issue(&mut self, issue: &IssueRow) -> StoreResult<()> {
@@ -279,17 +297,29 @@ impl StoreTx for FaultyTx {
     async fn issue_exists(&mut self, session: Uuid, code: &str) -> StoreResult<bool> {
         self.inner.issue_exists(session, code).await
     }
-    async fn emos_tally(&mut self, session: Uuid, low: f64, very_low: f64) -> StoreResult<EmosTallyRow> {
+    async fn emos_tally(
+        &mut self,
+        session: Uuid,
+        low: f64,
+        very_low: f64,
+    ) -> StoreResult<EmosTallyRow> {
         self.inner.emos_tally(session, low, very_low).await
     }
-    async fn last_packet_counters(&mut self, connection: Uuid, ssrc: i64) -> StoreResult<Option<(i64, i64)>> {
+    async fn last_packet_counters(
+        &mut self,
+        connection: Uuid,
+        ssrc: i64,
+    ) -> StoreResult<Option<(i64, i64)>> {
         self.inner.last_packet_counters(connection, ssrc).await
     }
-    async fn finish_batch(&mut self, id: Uuid, at: i64, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()> {
+    async fn finish_batch(
+        &mut self,
+        id: Uuid,
+        at: i64,
+        stats: &[StatsSampleRow],
+        tracks: &[TrackSampleRow],
+    ) -> StoreResult<()> {
         self.inner.finish_batch(id, at, stats, tracks).await
-    }
-    async fn insert_seed(&mut self, batch: &SeedBatch) -> StoreResult<()> {
-        self.inner.insert_seed(batch).await
     }
 }
 
@@ -307,7 +337,12 @@ async fn spawn_faulty(engine: Engine) -> (TestApp, Arc<Faults>) {
 }
 
 async fn metric(app: &TestApp, name: &str) -> u64 {
-    let text = app.client.get(&app.url("/metrics"), &[]).await.unwrap().text();
+    let text = app
+        .client
+        .get(&app.url("/metrics"), &[])
+        .await
+        .unwrap()
+        .text();
     text.lines()
         .find_map(|line| line.strip_prefix(&format!("{name} ")))
         .and_then(|value| value.trim().parse().ok())
@@ -331,7 +366,12 @@ async fn a_failing_command_fails_alone_and_its_batch_commits(engine: Engine) {
         .collect();
     let (first, responses) = tokio::join!(warm_up, async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        futures_join_all(bodies.iter().map(|body| app.post("/v1/events/browser", body))).await
+        futures_join_all(
+            bodies
+                .iter()
+                .map(|body| app.post("/v1/events/browser", body)),
+        )
+        .await
     });
     assert_eq!(first.status, 200);
     for (name, response) in names.iter().zip(&responses) {
@@ -344,8 +384,14 @@ async fn a_failing_command_fails_alone_and_its_batch_commits(engine: Engine) {
     }
     let after = app.counts().await;
     assert_eq!(after.events, before.events + 9, "everything but the poison");
-    assert_eq!(after.issues, before.issues, "the failed statement left nothing");
-    assert_eq!(metric(&app, "callvitals_ingest_failed_commands_total").await, 1);
+    assert_eq!(
+        after.issues, before.issues,
+        "the failed statement left nothing"
+    );
+    assert_eq!(
+        metric(&app, "callvitals_ingest_failed_commands_total").await,
+        1
+    );
     assert!(
         metric(&app, "callvitals_ingest_batches_total").await < 8,
         "the nine requests shared batches"
@@ -370,18 +416,30 @@ async fn a_commit_whose_answer_is_lost_applies_nothing_twice(engine: Engine) {
 
     // The connection breaks before the COMMIT: the batch is retried, once.
     faults.commit.store(FAIL_BEFORE_COMMIT, Ordering::SeqCst);
-    let stats = app.post("/v1/stats", &stats_body(&alice, &peer, &connection, 1, "relay", "tcp")).await;
+    let stats = app
+        .post(
+            "/v1/stats",
+            &stats_body(&alice, &peer, &connection, 1, "relay", "tcp"),
+        )
+        .await;
     assert_eq!(stats.status, 200, "{}", stats.text());
     let after = app.counts().await;
     assert_eq!(after.connections, once.connections);
     assert_eq!(after.events, once.events);
     assert_eq!(after.stats_samples, once.stats_samples + 1);
     assert_eq!(after.track_samples, once.track_samples + 4);
-    assert_eq!(after.issues, once.issues + 2, "tcp_used and turn_used, once each");
+    assert_eq!(
+        after.issues,
+        once.issues + 2,
+        "tcp_used and turn_used, once each"
+    );
     let conference = app.conference(app.newest_conference_id().await).await;
     assert_eq!(conference["warnings_count"], 2);
     assert_eq!(conference["participants_count"], 1);
-    assert_eq!(metric(&app, "callvitals_ingest_commit_outcome_checks_total").await, 2);
+    assert_eq!(
+        metric(&app, "callvitals_ingest_commit_outcome_checks_total").await,
+        2
+    );
     app.stop().await;
 }
 
@@ -428,7 +486,10 @@ async fn low_emos_still_fires_after_a_transient_error_mid_call(engine: Engine) {
     assert_eq!(retried.status, 200, "retried after the transient error");
     assert_eq!(app.post("/v1/stats", &body(3)).await.status, 200);
     let issues = app
-        .admin_get(&format!("/v1/issues?conferenceId={}", app.newest_conference_id().await))
+        .admin_get(&format!(
+            "/v1/issues?conferenceId={}",
+            app.newest_conference_id().await
+        ))
         .await
         .json();
     let codes: Vec<&str> = issues["results"]
@@ -437,12 +498,18 @@ async fn low_emos_still_fires_after_a_transient_error_mid_call(engine: Engine) {
         .iter()
         .filter_map(|issue| issue["code"].as_str())
         .collect();
-    assert_eq!(codes, ["low_emos"], "three low samples make the issue, across the failure");
+    assert_eq!(
+        codes,
+        ["low_emos"],
+        "three low samples make the issue, across the failure"
+    );
     app.stop().await;
 }
 
 /// Runs futures concurrently and collects their outputs in order.
-async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut set = Vec::new();
     for future in futures {
         set.push(Box::pin(future));

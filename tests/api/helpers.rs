@@ -2,7 +2,7 @@ use callvitals::config::{Secret, Settings, SettingsLayer};
 use callvitals::domain::token::{SessionClaims, TokenKeys};
 use callvitals::http_client::{HttpClient, HttpResponse};
 use callvitals::startup::Application;
-use callvitals::store::{AppRecord, SharedStore, TableCounts};
+use callvitals::store::{AppRecord, SharedMaintenance, SharedStore, TableCounts};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -44,6 +44,7 @@ pub fn postgres_url() -> String {
 /// must be reachable: a missing server fails the test rather than skipping it.
 pub struct TestStore {
     pub store: SharedStore,
+    pub maintenance: SharedMaintenance,
     schema: Option<String>,
     _dir: tempfile::TempDir,
 }
@@ -53,22 +54,28 @@ impl TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
         match engine {
             Engine::Sqlite => {
-                let store = callvitals::store::open(None, dir.path())
-                    .await
-                    .expect("sqlite store");
+                let (store, maintenance) =
+                    callvitals::store::open_with_maintenance(None, dir.path())
+                        .await
+                        .expect("sqlite store");
                 TestStore {
                     store,
+                    maintenance,
                     schema: None,
                     _dir: dir,
                 }
             }
             Engine::Postgres => {
                 let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
-                let store = callvitals::store::open_postgres_schema(&postgres_url(), &schema)
-                    .await
-                    .expect("PostgreSQL must be running for the test suite (TEST_DATABASE_URL)");
+                let (store, maintenance) =
+                    callvitals::store::open_postgres_schema(&postgres_url(), &schema)
+                        .await
+                        .expect(
+                            "PostgreSQL must be running for the test suite (TEST_DATABASE_URL)",
+                        );
                 TestStore {
                     store,
+                    maintenance,
                     schema: Some(schema),
                     _dir: dir,
                 }
@@ -82,7 +89,9 @@ impl TestStore {
         use sqlx::Executor;
         match &self.schema {
             Some(schema) => {
-                let pool = sqlx::PgPool::connect(&postgres_url()).await.expect("connect");
+                let pool = sqlx::PgPool::connect(&postgres_url())
+                    .await
+                    .expect("connect");
                 let mut connection = pool.acquire().await.expect("acquire");
                 connection
                     .execute(format!("set search_path to {schema}").as_str())
@@ -93,7 +102,10 @@ impl TestStore {
                 pool.close().await;
             }
             None => {
-                let url = format!("sqlite://{}", self._dir.path().join("callvitals.db").display());
+                let url = format!(
+                    "sqlite://{}",
+                    self._dir.path().join("callvitals.db").display()
+                );
                 let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
                 pool.execute(sql).await.expect("statement");
                 pool.close().await;
@@ -115,6 +127,7 @@ pub struct TestApp {
     pub base: String,
     pub client: HttpClient,
     pub store: SharedStore,
+    pub maintenance: SharedMaintenance,
     pub app: AppRecord,
     /// The app's secret for `services/*`.
     pub server_secret: String,
@@ -161,6 +174,7 @@ impl TestApp {
         callvitals::telemetry::init("warn");
         let test_store = TestStore::new(engine).await;
         let store = wrap(test_store.store.clone());
+        let maintenance = test_store.maintenance.clone();
         let (app, server_secret) = callvitals::cli::create_app(&store, "Acme", "prod", None)
             .await
             .expect("app");
@@ -177,6 +191,7 @@ impl TestApp {
             base,
             client: HttpClient::default(),
             store,
+            maintenance,
             app,
             server_secret,
             keys: TokenKeys::new(INIT_SECRET, SESSION_SECRET),
@@ -216,7 +231,12 @@ impl TestApp {
             .expect("request")
     }
 
-    pub async fn post_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> HttpResponse {
+    pub async fn post_with(
+        &self,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> HttpResponse {
         let mut all = vec![("content-type", "text/plain")];
         all.extend_from_slice(headers);
         self.client
@@ -253,7 +273,7 @@ impl TestApp {
     }
 
     pub async fn counts(&self) -> TableCounts {
-        self.store.table_counts().await.expect("counts")
+        self.maintenance.table_counts().await.expect("counts")
     }
 
     /// initialize + sessions, as the SDK does on page load. Returns the session token.

@@ -19,7 +19,10 @@ engine_tests!(
 /// The newest conference with this customer id, as the read API shows it.
 async fn conference_of(app: &TestApp, room: &str) -> Value {
     let page = app
-        .admin_get(&format!("/v1/conferences?appId={}&room={room}&limit=1", app.app.id))
+        .admin_get(&format!(
+            "/v1/conferences?appId={}&room={room}&limit=1",
+            app.app.id
+        ))
         .await;
     assert_eq!(page.status, 200, "{}", page.text());
     page.json()["results"][0].clone()
@@ -28,7 +31,10 @@ async fn conference_of(app: &TestApp, room: &str) -> Value {
 async fn issue_codes(app: &TestApp, room: &str) -> Vec<String> {
     let conference = conference_of(app, room).await;
     let issues = app
-        .admin_get(&format!("/v1/issues?conferenceId={}&limit=200", conference["id"].as_str().unwrap()))
+        .admin_get(&format!(
+            "/v1/issues?conferenceId={}&limit=200",
+            conference["id"].as_str().unwrap()
+        ))
         .await
         .json();
     let mut codes: Vec<String> = issues["results"]
@@ -47,7 +53,14 @@ async fn event(app: &TestApp, path: &str, token: &str, mut body: Value) {
     assert_eq!(response.status, 200, "{body}: {}", response.text());
 }
 
-async fn state_change(app: &TestApp, token: &str, peer: &str, connection: &str, name: &str, data: Value) {
+async fn state_change(
+    app: &TestApp,
+    token: &str,
+    peer: &str,
+    connection: &str,
+    name: &str,
+    data: Value,
+) {
     event(
         app,
         "/v1/connection",
@@ -70,13 +83,28 @@ async fn each_issue_code_fires_when_it_should(engine: Engine) {
 
     // getusermedia_error: one failed request among successful ones.
     let token = app.join("r-gum", "u1").await;
-    event(&app, gum, &token, json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true}}})).await;
+    event(
+        &app,
+        gum,
+        &token,
+        json!({"eventName": "getUserMedia", "data": {"constraints": {"audio": true}}}),
+    )
+    .await;
     event(&app, gum, &token, json!({"eventName": "getUserMedia", "data": {"error": {"name": "NotAllowedError", "message": "denied"}}})).await;
     assert_eq!(issue_codes(&app, "r-gum").await, ["getusermedia_error"]);
 
     // no_media_access: every request failed, judged when the page leaves.
-    event(&app, "/v1/events/browser", &token, json!({"eventName": "unload"})).await;
-    assert_eq!(issue_codes(&app, "r-gum").await, ["getusermedia_error", "no_media_access"]);
+    event(
+        &app,
+        "/v1/events/browser",
+        &token,
+        json!({"eventName": "unload"}),
+    )
+    .await;
+    assert_eq!(
+        issue_codes(&app, "r-gum").await,
+        ["getusermedia_error", "no_media_access"]
+    );
 
     // multiple_rejoins: a second session of the same participant.
     app.join("r-rejoin", "u2").await;
@@ -94,42 +122,127 @@ async fn each_issue_code_fires_when_it_should(engine: Engine) {
                "data": {"errorCode": 701, "errorText": "STUN host lookup failed"}}),
     )
     .await;
-    state_change(&app, &token, &peer, &connection, "onconnectionstatechange", json!("connected")).await;
-    state_change(&app, &token, &peer, &connection, "onconnectionstatechange", json!("disconnected")).await;
-    state_change(&app, &token, &peer, &connection, "oniceconnectionstatechange", json!("failed")).await;
-    state_change(&app, &token, &peer, &connection, "onconnectionstatechange", json!("failed")).await;
+    state_change(
+        &app,
+        &token,
+        &peer,
+        &connection,
+        "onconnectionstatechange",
+        json!("connected"),
+    )
+    .await;
+    state_change(
+        &app,
+        &token,
+        &peer,
+        &connection,
+        "onconnectionstatechange",
+        json!("disconnected"),
+    )
+    .await;
+    state_change(
+        &app,
+        &token,
+        &peer,
+        &connection,
+        "oniceconnectionstatechange",
+        json!("failed"),
+    )
+    .await;
+    state_change(
+        &app,
+        &token,
+        &peer,
+        &connection,
+        "onconnectionstatechange",
+        json!("failed"),
+    )
+    .await;
     assert_eq!(
         issue_codes(&app, "r-states").await,
-        ["connection_disconnected", "connection_failed", "ice_failed", "icecandidateerror"]
+        [
+            "connection_disconnected",
+            "connection_failed",
+            "ice_failed",
+            "icecandidateerror"
+        ]
     );
 
     // no_connection: the page leaves without any connection having connected.
     let token = app.join("r-never", "u4").await;
     app.add_connection(&token, "p4", 0).await;
-    event(&app, "/v1/events/browser", &token, json!({"eventName": "unload"})).await;
+    event(
+        &app,
+        "/v1/events/browser",
+        &token,
+        json!({"eventName": "unload"}),
+    )
+    .await;
     assert_eq!(issue_codes(&app, "r-never").await, ["no_connection"]);
 
     // tcp_used and turn_used: a relayed candidate over TCP, reported once each.
     let token = app.join("r-relay", "u5").await;
     let (peer, connection) = app.add_connection(&token, "p5", 0).await;
     for tick in 1..=2 {
-        let response = app.post("/v1/stats", &stats_body(&token, &peer, &connection, tick, "relay", "tcp")).await;
+        let response = app
+            .post(
+                "/v1/stats",
+                &stats_body(&token, &peer, &connection, tick, "relay", "tcp"),
+            )
+            .await;
         assert_eq!(response.status, 200);
     }
-    assert_eq!(issue_codes(&app, "r-relay").await, ["tcp_used", "turn_used"]);
+    assert_eq!(
+        issue_codes(&app, "r-relay").await,
+        ["tcp_used", "turn_used"]
+    );
 
     // low_emos: three samples with ~2 % loss; very_low_emos: three with ~29 %.
-    for (room, lost, expected) in [("r-low", 1, "low_emos"), ("r-very-low", 20, "very_low_emos")] {
+    for (room, lost, expected) in [
+        ("r-low", 1, "low_emos"),
+        ("r-very-low", 20, "very_low_emos"),
+    ] {
         let token = app.join(room, "u6").await;
         let (peer, connection) = app.add_connection(&token, "p6", 0).await;
         for tick in 1..=2 {
-            assert_eq!(app.post("/v1/stats", &lossy_stats(&token, &peer, &connection, tick, lost)).await.status, 200);
+            assert_eq!(
+                app.post(
+                    "/v1/stats",
+                    &lossy_stats(&token, &peer, &connection, tick, lost)
+                )
+                .await
+                .status,
+                200
+            );
         }
-        assert!(issue_codes(&app, room).await.is_empty(), "two samples are not 30 s");
-        assert_eq!(app.post("/v1/stats", &lossy_stats(&token, &peer, &connection, 3, lost)).await.status, 200);
+        assert!(
+            issue_codes(&app, room).await.is_empty(),
+            "two samples are not 30 s"
+        );
+        assert_eq!(
+            app.post(
+                "/v1/stats",
+                &lossy_stats(&token, &peer, &connection, 3, lost)
+            )
+            .await
+            .status,
+            200
+        );
         assert_eq!(issue_codes(&app, room).await, [expected]);
-        assert_eq!(app.post("/v1/stats", &lossy_stats(&token, &peer, &connection, 4, lost)).await.status, 200);
-        assert_eq!(issue_codes(&app, room).await, [expected], "once per session");
+        assert_eq!(
+            app.post(
+                "/v1/stats",
+                &lossy_stats(&token, &peer, &connection, 4, lost)
+            )
+            .await
+            .status,
+            200
+        );
+        assert_eq!(
+            issue_codes(&app, room).await,
+            [expected],
+            "once per session"
+        );
     }
 
     // Every issue moved its conference's counts.
@@ -174,7 +287,9 @@ async fn every_order_of_a_first_burst_stores_the_same_connection(engine: Engine)
     for chunk in orders.chunks(24) {
         let mut tasks = Vec::new();
         for (offset, order) in chunk.iter().enumerate() {
-            let (peer, connection) = app.add_connection(&token, &format!("peer-{offset}"), 0).await;
+            let (peer, connection) = app
+                .add_connection(&token, &format!("peer-{offset}"), 0)
+                .await;
             let order = order.clone();
             let (base, client, token) = (app.base.clone(), app.client.clone(), token.clone());
             tasks.push(tokio::spawn(async move {
@@ -187,7 +302,10 @@ async fn every_order_of_a_first_burst_stores_the_same_connection(engine: Engine)
                     };
                     let body = json!({"eventName": name, "data": data, "peerId": peer,
                                       "connectionId": connection, "token": token});
-                    let response = client.post_text(&format!("{base}/v1/connection"), body.to_string()).await.unwrap();
+                    let response = client
+                        .post_text(&format!("{base}/v1/connection"), body.to_string())
+                        .await
+                        .unwrap();
                     assert_eq!(response.status, 200, "{}", response.text());
                 }
                 connection
@@ -195,10 +313,17 @@ async fn every_order_of_a_first_burst_stores_the_same_connection(engine: Engine)
         }
         for task in tasks {
             let connection = task.await.unwrap();
-            let stored = app.admin_get(&format!("/v1/connections/{connection}")).await.json()["data"].clone();
+            let stored = app
+                .admin_get(&format!("/v1/connections/{connection}"))
+                .await
+                .json()["data"]
+                .clone();
             let context = format!("connection {connection}: {stored}");
             assert_eq!(stored["state"], "connected", "{context}");
-            let negotiations = stored["connection_info"]["negotiations"].as_array().unwrap().clone();
+            let negotiations = stored["connection_info"]["negotiations"]
+                .as_array()
+                .unwrap()
+                .clone();
             assert_eq!(negotiations.len(), 1, "{context}");
             assert_eq!(negotiations[0]["type"], "initial", "{context}");
             assert_eq!(negotiations[0]["status"], "connected", "{context}");
@@ -213,7 +338,15 @@ async fn a_standing_room_used_on_two_days_gives_two_conferences(engine: Engine) 
     // Yesterday's standup: joined, connected, ended.
     let yesterday = app.join("standup", "alice").await;
     let (peer, connection) = app.add_connection(&yesterday, "bob", 0).await;
-    state_change(&app, &yesterday, &peer, &connection, "onconnectionstatechange", json!("closed")).await;
+    state_change(
+        &app,
+        &yesterday,
+        &peer,
+        &connection,
+        "onconnectionstatechange",
+        json!("closed"),
+    )
+    .await;
     let first = conference_of(&app, "standup").await;
     assert_eq!(first["ongoing"], false);
     // A day passes: make the conference's last activity a day old.
@@ -233,7 +366,10 @@ async fn a_standing_room_used_on_two_days_gives_two_conferences(engine: Engine) 
     app.join("standup", "bob").await;
     assert_eq!(conference_of(&app, "standup").await["id"], second["id"]);
     let room = app
-        .admin_get(&format!("/v1/conferences?appId={}&room=standup", app.app.id))
+        .admin_get(&format!(
+            "/v1/conferences?appId={}&room=standup",
+            app.app.id
+        ))
         .await
         .json();
     assert_eq!(room["count"], 2, "the read API lists a room's conferences");
@@ -246,13 +382,37 @@ async fn a_page_that_said_goodbye_cannot_reopen_its_call(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let token = app.join("r-bye", "alice").await;
     let (peer, connection) = app.add_connection(&token, "bob", 30_000).await;
-    state_change(&app, &token, &peer, &connection, "onconnectionstatechange", json!("connected")).await;
+    state_change(
+        &app,
+        &token,
+        &peer,
+        &connection,
+        "onconnectionstatechange",
+        json!("connected"),
+    )
+    .await;
     let live = conference_of(&app, "r-bye").await;
-    assert!(live["duration"].as_i64().unwrap() >= 30, "ongoing: active time so far");
-    event(&app, "/v1/events/browser", &token, json!({"eventName": "unload"})).await;
+    assert!(
+        live["duration"].as_i64().unwrap() >= 30,
+        "ongoing: active time so far"
+    );
+    event(
+        &app,
+        "/v1/events/browser",
+        &token,
+        json!({"eventName": "unload"}),
+    )
+    .await;
 
-    let stored = app.admin_get(&format!("/v1/connections/{connection}")).await.json()["data"].clone();
-    assert_eq!(stored["state"], "closed", "unload closes the connection's state");
+    let stored = app
+        .admin_get(&format!("/v1/connections/{connection}"))
+        .await
+        .json()["data"]
+        .clone();
+    assert_eq!(
+        stored["state"], "closed",
+        "unload closes the connection's state"
+    );
     assert!(stored["end_time"].is_string());
     let reopen = app
         .post(
@@ -281,7 +441,10 @@ async fn a_client_can_only_name_its_own_participant(engine: Engine) {
     assert_eq!(response.status, 200, "{}", response.text());
     let conference = conference_of(&app, "r-names").await;
     let participants = app
-        .admin_get(&format!("/v1/participants?conferenceId={}", conference["id"].as_str().unwrap()))
+        .admin_get(&format!(
+            "/v1/participants?conferenceId={}",
+            conference["id"].as_str().unwrap()
+        ))
         .await
         .json();
     let alice_row = participants["results"]
@@ -291,7 +454,10 @@ async fn a_client_can_only_name_its_own_participant(engine: Engine) {
         .find(|p| p["participant_id"] == "alice")
         .cloned()
         .unwrap();
-    assert_eq!(alice_row["participant_name"], "ALICE", "only Alice names Alice");
+    assert_eq!(
+        alice_row["participant_name"], "ALICE",
+        "only Alice names Alice"
+    );
     assert_eq!(alice_row["is_sfu"], false);
     // Alice still counts as a participant; an SFU a client names is not one.
     drop(alice);

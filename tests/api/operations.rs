@@ -27,11 +27,17 @@ async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
     assert_eq!(refused.status, 403);
     assert_eq!(refused.json()["error_code"], "invalid_server_secret");
     let wrong = app
-        .post_with("/v1/services/get-url", &get_url, &[("authorization", "Bearer nope")])
+        .post_with(
+            "/v1/services/get-url",
+            &get_url,
+            &[("authorization", "Bearer nope")],
+        )
         .await;
     assert_eq!(wrong.json()["error_code"], "invalid_server_secret");
 
-    let url = app.post_with("/v1/services/get-url", &get_url, &with_secret).await;
+    let url = app
+        .post_with("/v1/services/get-url", &get_url, &with_secret)
+        .await;
     assert_eq!(url.status, 200, "{}", url.text());
     let link = url.json()["url"].as_str().unwrap().to_owned();
     let conference_id = uuid::Uuid::parse_str(link.rsplit('/').next().unwrap()).unwrap();
@@ -46,9 +52,15 @@ async fn stop_conference_ends_the_call_and_get_url_links_to_it(engine: Engine) {
     assert_eq!(missing.json()["error_code"], "conference_not_found");
 
     let stop_body = json!({"apiKey": app.app.api_key, "conferenceId": "room-9"});
-    let refused = app.post_with("/v1/services/stop-conference", &stop_body, &[]).await;
+    let refused = app
+        .post_with("/v1/services/stop-conference", &stop_body, &[])
+        .await;
     assert_eq!(refused.status, 403);
-    assert_eq!(app.conference(conference_id).await["ongoing"], true, "a refused stop changes nothing");
+    assert_eq!(
+        app.conference(conference_id).await["ongoing"],
+        true,
+        "a refused stop changes nothing"
+    );
     let stop = app
         .post_with("/v1/services/stop-conference", &stop_body, &with_secret)
         .await;
@@ -165,7 +177,8 @@ async fn an_app_with_a_domain_only_initializes_from_that_origin(engine: Engine) 
     let locked =
         callvitals::cli::create_app(&app.store, "Acme", "web", Some("meet.example.com".into()))
             .await
-            .unwrap().0;
+            .unwrap()
+            .0;
     let body = json!({"conferenceId": "c", "userId": "u", "apiKey": locked.api_key}).to_string();
     let initialize = |origin: Option<&'static str>| {
         let body = body.clone();

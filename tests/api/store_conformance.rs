@@ -34,7 +34,12 @@ async fn new_conference(
     facts
 }
 
-fn participant(app_id: Uuid, id: &'static str, name: Option<&'static str>, is_sfu: bool) -> ParticipantUpsert<'static> {
+fn participant(
+    app_id: Uuid,
+    id: &'static str,
+    name: Option<&'static str>,
+    is_sfu: bool,
+) -> ParticipantUpsert<'static> {
     ParticipantUpsert {
         app_id,
         participant_id: id,
@@ -67,7 +72,8 @@ async fn an_edited_migration_is_refused(engine: Engine) {
         "{error}"
     );
     // A ledger from before checksums existed is trusted once and then checked.
-    test.execute("update schema_migration set checksum = null").await;
+    test.execute("update schema_migration set checksum = null")
+        .await;
     test.store.migrate().await.expect("checksums filled in");
     test.store.migrate().await.expect("and now they match");
     test.cleanup().await;
@@ -81,13 +87,29 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
         .0;
     let now = now_micros();
     let mut tx = test.store.begin().await.unwrap();
-    let yesterday = new_conference(tx.as_mut(), app.id, "standup", Some("Standup"), now - 86_400_000_000).await;
+    let yesterday = new_conference(
+        tx.as_mut(),
+        app.id,
+        "standup",
+        Some("Standup"),
+        now - 86_400_000_000,
+    )
+    .await;
     let today = new_conference(tx.as_mut(), app.id, "standup", None, now).await;
-    let latest = tx.latest_conference(app.id, "standup").await.unwrap().unwrap();
+    let latest = tx
+        .latest_conference(app.id, "standup")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(latest.id, today.id, "a room's newest conference");
     tx.rename_conference(today.id, "Daily").await.unwrap();
 
-    let mut facts = tx.load_conference(yesterday.id).await.unwrap().unwrap().facts();
+    let mut facts = tx
+        .load_conference(yesterday.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .facts();
     assert_eq!(facts, yesterday);
     facts.connection_opened(now - 86_000_000_000);
     facts.issue_recorded(callvitals::domain::issue::Severity::Error);
@@ -101,7 +123,11 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
     let stored = tx.load_conference(yesterday.id).await.unwrap().unwrap();
     assert_eq!(stored.error_count, 1);
     assert!(stored.ongoing);
-    assert_eq!(stored.last_activity_at, now - 85_000_000_000, "activity never moves back");
+    assert_eq!(
+        stored.last_activity_at,
+        now - 85_000_000_000,
+        "activity never moves back"
+    );
 
     // A participant names itself; a peer reference creates it once and never changes it.
     let pat = tx
@@ -119,7 +145,10 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
             .unwrap(),
         pat
     );
-    assert!(!tx.participant_is_sfu(pat).await.unwrap(), "a peer cannot make pat an SFU");
+    assert!(
+        !tx.participant_is_sfu(pat).await.unwrap(),
+        "a peer cannot make pat an SFU"
+    );
     assert_eq!(
         tx.upsert_own_participant(&participant(app.id, "pat", None, false))
             .await
@@ -159,7 +188,12 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(participants.count, 1);
-    let stored = test.store.get(callvitals::store::Resource::Conferences, today.id).await.unwrap().unwrap();
+    let stored = test
+        .store
+        .get(callvitals::store::Resource::Conferences, today.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         stored.conference().unwrap().conference_name.as_deref(),
         Some("Daily")
@@ -173,7 +207,7 @@ async fn a_command_undone_at_its_savepoint_leaves_the_rest(engine: Engine) {
         .await
         .unwrap()
         .0;
-    let before = test.store.table_counts().await.unwrap();
+    let before = test.maintenance.table_counts().await.unwrap();
     let mut tx = test.store.begin().await.unwrap();
     tx.begin_command();
     new_conference(tx.as_mut(), app.id, "kept", None, 1).await;
@@ -199,11 +233,21 @@ async fn a_command_undone_at_its_savepoint_leaves_the_rest(engine: Engine) {
     tx.begin_command();
     new_conference(tx.as_mut(), app.id, "also kept", None, 1).await;
     tx.commit().await.unwrap();
-    let after = test.store.table_counts().await.unwrap();
+    let after = test.maintenance.table_counts().await.unwrap();
     assert_eq!(after.conferences, before.conferences + 2);
     let mut tx = test.store.begin().await.unwrap();
-    assert!(tx.latest_conference(app.id, "undone").await.unwrap().is_none());
-    assert!(tx.latest_conference(app.id, "also kept").await.unwrap().is_some());
+    assert!(
+        tx.latest_conference(app.id, "undone")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tx.latest_conference(app.id, "also kept")
+            .await
+            .unwrap()
+            .is_some()
+    );
     tx.rollback().await.unwrap();
     test.cleanup().await;
 }
@@ -227,7 +271,10 @@ async fn batch_ids_tell_whether_a_batch_committed(engine: Engine) {
     tx.rollback().await.unwrap();
     assert!(test.store.batch_committed(committed).await.unwrap());
     assert!(!test.store.batch_committed(rolled_back).await.unwrap());
-    assert_eq!(test.store.table_counts().await.unwrap().track_samples, 1);
+    assert_eq!(
+        test.maintenance.table_counts().await.unwrap().track_samples,
+        1
+    );
     assert_eq!(test.store.prune_batches(101).await.unwrap(), 1);
     assert!(!test.store.batch_committed(committed).await.unwrap());
     test.cleanup().await;
@@ -294,7 +341,9 @@ async fn emos_tallies_are_recomputed_from_stored_samples(engine: Engine) {
         sample(40, 4.2, 0, 400, 9),
         sample(50, 1.0, 1, 999, 99), // video: not audio eMOS
     ];
-    tx.finish_batch(Uuid::new_v4(), 1, &[], &samples).await.unwrap();
+    tx.finish_batch(Uuid::new_v4(), 1, &[], &samples)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let mut tx = test.store.begin().await.unwrap();
@@ -318,7 +367,7 @@ async fn a_rolled_back_transaction_leaves_nothing(engine: Engine) {
         .await
         .unwrap()
         .0;
-    let before = test.store.table_counts().await.unwrap();
+    let before = test.maintenance.table_counts().await.unwrap();
     let mut tx = test.store.begin().await.unwrap();
     let conference = new_conference(tx.as_mut(), app.id, "c1", None, 1).await;
     let participant = tx
@@ -336,6 +385,6 @@ async fn a_rolled_back_transaction_leaves_nothing(engine: Engine) {
     .await
     .unwrap();
     tx.rollback().await.unwrap();
-    assert_eq!(test.store.table_counts().await.unwrap(), before);
+    assert_eq!(test.maintenance.table_counts().await.unwrap(), before);
     test.cleanup().await;
 }
