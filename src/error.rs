@@ -182,6 +182,16 @@ impl From<ErrorCode> for ApiError {
     }
 }
 
+impl From<crate::domain::token::TokenError> for ApiError {
+    fn from(error: crate::domain::token::TokenError) -> Self {
+        use crate::domain::token::TokenError;
+        match error {
+            TokenError::Invalid => ErrorCode::InvalidToken.into(),
+            TokenError::Expired => ErrorCode::ExpiredToken.into(),
+        }
+    }
+}
+
 impl ApiError {
     /// A client error with a message more precise than the code's default.
     pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {

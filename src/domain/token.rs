@@ -13,7 +13,14 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorCode};
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("invalid token")]
+    Invalid,
+    #[error("expired token")]
+    Expired,
+}
 
 pub const TOKEN_LIFESPAN_SECONDS: f64 = 86_400.0;
 
@@ -66,13 +73,17 @@ impl TokenKeys {
         mint(&self.session_secret, claims)
     }
 
-    pub fn verify_init(&self, token: &str, now_seconds: f64) -> Result<InitClaims, ApiError> {
+    pub fn verify_init(&self, token: &str, now_seconds: f64) -> Result<InitClaims, TokenError> {
         let claims: InitClaims = verify(&self.init_secret, token)?;
         check_fresh(claims.issued_at, now_seconds)?;
         Ok(claims)
     }
 
-    pub fn verify_session(&self, token: &str, now_seconds: f64) -> Result<SessionClaims, ApiError> {
+    pub fn verify_session(
+        &self,
+        token: &str,
+        now_seconds: f64,
+    ) -> Result<SessionClaims, TokenError> {
         let claims: SessionClaims = verify(&self.session_secret, token)?;
         check_fresh(claims.issued_at, now_seconds)?;
         Ok(claims)
@@ -101,8 +112,8 @@ struct Header<'a> {
     alg: &'a str,
 }
 
-fn verify<T: for<'de> Deserialize<'de>>(secret: &[u8], token: &str) -> Result<T, ApiError> {
-    let invalid = || ApiError::from(ErrorCode::InvalidToken);
+fn verify<T: for<'de> Deserialize<'de>>(secret: &[u8], token: &str) -> Result<T, TokenError> {
+    let invalid = || TokenError::Invalid;
     let mut parts = token.split('.');
     let (Some(header_part), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -124,9 +135,9 @@ fn verify<T: for<'de> Deserialize<'de>>(secret: &[u8], token: &str) -> Result<T,
     serde_json::from_slice(&payload).map_err(|_| invalid())
 }
 
-fn check_fresh(issued_at: f64, now_seconds: f64) -> Result<(), ApiError> {
+fn check_fresh(issued_at: f64, now_seconds: f64) -> Result<(), TokenError> {
     if !issued_at.is_finite() || now_seconds - issued_at > TOKEN_LIFESPAN_SECONDS {
-        return Err(ErrorCode::ExpiredToken.into());
+        return Err(TokenError::Expired);
     }
     Ok(())
 }
@@ -162,7 +173,7 @@ mod tests {
         let error = keys()
             .verify_session(&token, 1_700_000_000.0 + 86_401.0)
             .unwrap_err();
-        assert_eq!(error.code(), ErrorCode::ExpiredToken);
+        assert_eq!(error, TokenError::Expired);
     }
 
     #[test]
@@ -173,7 +184,7 @@ mod tests {
         };
         let forged = TokenKeys::new("x", "another").mint_session(&claims);
         let error = keys().verify_session(&forged, 1_700_000_000.0).unwrap_err();
-        assert_eq!(error.code(), ErrorCode::InvalidToken);
+        assert_eq!(error, TokenError::Invalid);
     }
 
     #[test]
