@@ -417,6 +417,7 @@ impl WriterTask {
             }
         }
 
+        tx.end_commands();
         let batch_id = Uuid::new_v4();
         let finished = async {
             let activity = context

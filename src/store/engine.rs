@@ -376,6 +376,10 @@ macro_rules! sql_store {
                 self.savepoint.begin_command();
             }
 
+            fn end_commands(&mut self) {
+                self.savepoint.end_commands();
+            }
+
             async fn undo_command(&mut self) -> StoreResult<()> {
                 if let Some(sql) = self.savepoint.undo_sql() {
                     sqlx::Executor::execute(&mut *self.tx, sql).await?;

@@ -186,6 +186,9 @@ pub trait StoreTx: Send {
     fn begin_command(&mut self);
     /// Undoes the current command's statements (if it ran any).
     async fn undo_command(&mut self) -> StoreResult<()>;
+    /// The commands are over: statements from now on belong to the batch and take no
+    /// savepoint.
+    fn end_commands(&mut self);
 
     // Conferences and participants.
     /// Serialises `initialize` for one customer conference id across instances.

@@ -155,6 +155,9 @@ impl StoreTx for FaultyTx {
     fn begin_command(&mut self) {
         self.inner.begin_command()
     }
+    fn end_commands(&mut self) {
+        self.inner.end_commands()
+    }
     async fn undo_command(&mut self) -> StoreResult<()> {
         self.inner.undo_command().await
     }
