@@ -50,6 +50,14 @@ pub enum ErrorCode {
     SessionClosed,
     /// `services/*` without the app's server secret, when the app requires it.
     InvalidServerSecret,
+    /// A string holds a NUL character, which the stores cannot keep.
+    InvalidText,
+    /// Objects and arrays nested deeper than the limit.
+    NestingTooDeep,
+    /// A free-form field over its size limit.
+    FieldTooLarge,
+    /// A stats post with more RTP reports or tracks than a browser sends.
+    TooManyReports,
     Internal,
 }
 
@@ -84,6 +92,10 @@ impl ErrorCode {
             Self::IngestDown => "ingest_unavailable",
             Self::SessionClosed => "session_closed",
             Self::InvalidServerSecret => "invalid_server_secret",
+            Self::InvalidText => "invalid_text",
+            Self::NestingTooDeep => "nesting_too_deep",
+            Self::FieldTooLarge => "field_too_large",
+            Self::TooManyReports => "too_many_reports",
             Self::Internal => "internal_error",
         }
     }
@@ -150,6 +162,10 @@ impl ErrorCode {
             Self::InvalidServerSecret => {
                 "This app requires its server secret (Authorization: Bearer <secret>) for services."
             }
+            Self::InvalidText => "A text field contains a character that cannot be stored.",
+            Self::NestingTooDeep => "The request body is nested too deeply.",
+            Self::FieldTooLarge => "A field of the request is larger than its limit.",
+            Self::TooManyReports => "The stats post holds more reports than a browser sends.",
             Self::Internal => "Internal error.",
         }
     }

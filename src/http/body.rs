@@ -63,8 +63,10 @@ impl FromRequest<Arc<AppState>> for SdkBody {
     }
 }
 
-/// Parses a JSON object into `T`. Malformed JSON keeps PeerMetrics' `unknown_error`
-/// code (with a useful message); a wrong type is `invalid_parameters`.
+/// Parses a JSON object into `T`, after the guard refused what no store can keep
+/// (see `json_guard`). Malformed JSON keeps PeerMetrics' `unknown_error` code (with a
+/// useful message); a wrong type is `invalid_parameters`. Every SDK route parses its
+/// body through here, so none can skip the guard.
 pub fn parse_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> ApiResult<T> {
     let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
     match first {
@@ -80,6 +82,7 @@ pub fn parse_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> ApiResult<T> {
         }
         Some(_) => return Err(ApiError::from(ErrorCode::UnknownError)),
     }
+    super::json_guard::check_body(bytes)?;
     serde_json::from_slice(bytes).map_err(|error| {
         use serde_json::error::Category;
         match error.classify() {

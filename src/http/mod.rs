@@ -1,6 +1,7 @@
 //! The HTTP boundary: shared state, the router, and the pieces every route uses.
 
 pub mod body;
+pub mod json_guard;
 mod middleware;
 pub mod pyjson;
 pub mod read;

@@ -41,6 +41,31 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
+/// Size limits of the free-form JSON fields, in bytes of JSON text. Real SDK payloads
+/// stay far below them (a platform is about 400 bytes, a device list a few KB).
+pub const MAX_PLATFORM_BYTES: usize = 8 * 1024;
+pub const MAX_CONSTRAINTS_BYTES: usize = 16 * 1024;
+pub const MAX_DEVICES_BYTES: usize = 32 * 1024;
+pub const MAX_EVENT_DATA_BYTES: usize = 32 * 1024;
+pub const MAX_TRACK_DATA_BYTES: usize = 8 * 1024;
+/// RTP reports (inbound and outbound, audio and video) in one stats post, and distinct
+/// tracks among them. A browser with many remote tracks sends a few dozen.
+pub const MAX_REPORTS_PER_POST: usize = 64;
+pub const MAX_TRACKS_PER_POST: usize = 32;
+
+/// A free-form JSON field as text, refused when over `max` bytes.
+fn limited_text(field: &str, raw: Option<&RawValue>, max: usize) -> ApiResult<Option<String>> {
+    if let Some(raw) = raw
+        && raw.get().len() > max
+    {
+        return Err(ApiError::with_message(
+            ErrorCode::FieldTooLarge,
+            format!("{field} is larger than {max} bytes"),
+        ));
+    }
+    Ok(raw_text(raw))
+}
+
 fn raw_text(raw: Option<&RawValue>) -> Option<String> {
     raw.map(|raw| raw.get().to_owned())
         .filter(|text| text != "null")
@@ -281,7 +306,9 @@ pub async fn create_session(
         .ok_or(ErrorCode::InvalidToken)?;
     let metadata = validate_meta(body.meta)?;
     let created_at = event_time(body.delta.as_ref())?;
-    let platform = raw_text(body.platform);
+    let platform = limited_text("platform", body.platform, MAX_PLATFORM_BYTES)?;
+    let devices = limited_text("devices", body.devices, MAX_DEVICES_BYTES)?;
+    let constraints = limited_text("constraints", body.constraints, MAX_CONSTRAINTS_BYTES)?;
     let dimensions = platform
         .as_deref()
         .map(PlatformDimensions::of)
@@ -295,8 +322,8 @@ pub async fn create_session(
         participant_id: claims.participant,
         created_at,
         platform,
-        devices: raw_text(body.devices),
-        constraints: raw_text(body.constraints),
+        devices,
+        constraints,
         metadata,
         country_code: text_of("country_code"),
         city: text_of("city"),
@@ -355,9 +382,9 @@ pub async fn update_session(
     let session = state.session_of(body.token.as_ref()).await?;
     let update = SessionUpdate {
         session,
-        constraints: raw_text(body.constraints),
-        devices: raw_text(body.devices),
-        platform: raw_text(body.platform),
+        constraints: limited_text("constraints", body.constraints, MAX_CONSTRAINTS_BYTES)?,
+        devices: limited_text("devices", body.devices, MAX_DEVICES_BYTES)?,
+        platform: limited_text("platform", body.platform, MAX_PLATFORM_BYTES)?,
         webrtc_sdk: body
             .webrtc_sdk
             .map(|sdk| sdk.filter(|v| !v.is_empty()).map(|v| truncate(&v, 16))),
@@ -517,6 +544,8 @@ pub async fn post_event(
         ));
     }
     let name = truncate(name, 32);
+    limited_text("data", body.data, MAX_EVENT_DATA_BYTES)?;
+    limited_text("devices", body.devices, MAX_DEVICES_BYTES)?;
     let data = event_data(&name, &body)?;
     let at = event_time(body.delta.as_ref().or(body.time_delta.as_ref()))?;
     let connection_id = match body.connection_id.as_deref() {
@@ -593,11 +622,29 @@ pub async fn post_stats(
     if connection.ended {
         return Err(ErrorCode::ConnectionEnded.into());
     }
+    let stats = payload.extract();
+    if stats.tracks.len() > MAX_REPORTS_PER_POST {
+        return Err(ApiError::with_message(
+            ErrorCode::TooManyReports,
+            format!("a stats post holds at most {MAX_REPORTS_PER_POST} RTP reports"),
+        ));
+    }
+    let distinct_tracks: std::collections::HashSet<_> = stats
+        .tracks
+        .iter()
+        .filter_map(|track| track.track_identifier.as_deref())
+        .collect();
+    if distinct_tracks.len() > MAX_TRACKS_PER_POST {
+        return Err(ApiError::with_message(
+            ErrorCode::TooManyReports,
+            format!("a stats post names at most {MAX_TRACKS_PER_POST} tracks"),
+        ));
+    }
     let raw = compress(data.get().as_bytes())?;
     let command = StatsCommand {
         session,
         connection,
-        stats: payload.extract(),
+        stats,
         raw,
         at,
     };
@@ -684,7 +731,7 @@ async fn track_request(state: &AppState, bytes: &[u8], adding: bool) -> ApiResul
         connection_id,
         track_id,
         event: truncate(&event, 32),
-        data: raw_text(body.data),
+        data: limited_text("data", body.data, MAX_TRACK_DATA_BYTES)?,
         action,
         at: event_time(body.delta.as_ref())?,
     };

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod hostile_input;
+
 mod bad_input;
 mod call_replay;
 mod concurrency;
