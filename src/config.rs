@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::http::client_address::TrustedProxies;
+
 /// A secret value: `Debug` and `Display` never show it.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -69,9 +71,30 @@ pub struct SettingsLayer {
     /// Requests per minute per client address on the SDK endpoints; 0 disables.
     #[arg(long, env = "CALLVITALS_RATE_LIMIT_PER_MINUTE")]
     pub rate_limit_per_minute: Option<u32>,
-    /// Take the client address from X-Forwarded-For/X-Real-IP (only behind a proxy).
-    #[arg(long, env = "CALLVITALS_TRUST_PROXY_HEADERS")]
-    pub trust_proxy_headers: Option<bool>,
+    /// Requests per minute per client address on the read API; 0 disables.
+    #[arg(long, env = "CALLVITALS_READ_RATE_LIMIT_PER_MINUTE")]
+    pub read_rate_limit_per_minute: Option<u32>,
+    /// Reverse proxies whose X-Forwarded-For / X-Real-IP / geography headers are
+    /// believed, as comma-separated CIDRs (e.g. `10.0.0.0/8,::1`). Empty: none.
+    #[arg(long, env = "CALLVITALS_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// MaxMind-format (.mmdb) city database for the country, city and coordinates of
+    /// new sessions.
+    #[arg(long, env = "CALLVITALS_GEOIP_DATABASE")]
+    pub geoip_database: Option<PathBuf>,
+    /// Serve /metrics on this address instead of the main one.
+    #[arg(long, env = "CALLVITALS_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "CALLVITALS_HEADER_TIMEOUT_SECONDS")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, env = "CALLVITALS_BODY_TIMEOUT_SECONDS")]
+    pub body_timeout_seconds: Option<u64>,
+    /// Seconds a shutdown waits for requests in flight before dropping them (what was
+    /// accepted is committed either way).
+    #[arg(long, env = "CALLVITALS_SHUTDOWN_DEADLINE_SECONDS")]
+    pub shutdown_deadline_seconds: Option<u64>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "CALLVITALS_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -100,7 +123,17 @@ impl SettingsLayer {
             session_token_secret: self.session_token_secret.or(lower.session_token_secret),
             public_url: self.public_url.or(lower.public_url),
             rate_limit_per_minute: self.rate_limit_per_minute.or(lower.rate_limit_per_minute),
-            trust_proxy_headers: self.trust_proxy_headers.or(lower.trust_proxy_headers),
+            read_rate_limit_per_minute: self
+                .read_rate_limit_per_minute
+                .or(lower.read_rate_limit_per_minute),
+            trusted_proxies: self.trusted_proxies.or(lower.trusted_proxies),
+            geoip_database: self.geoip_database.or(lower.geoip_database),
+            metrics_bind: self.metrics_bind.or(lower.metrics_bind),
+            header_timeout_seconds: self.header_timeout_seconds.or(lower.header_timeout_seconds),
+            body_timeout_seconds: self.body_timeout_seconds.or(lower.body_timeout_seconds),
+            shutdown_deadline_seconds: self
+                .shutdown_deadline_seconds
+                .or(lower.shutdown_deadline_seconds),
             max_body_bytes: self.max_body_bytes.or(lower.max_body_bytes),
             stale_after_seconds: self.stale_after_seconds.or(lower.stale_after_seconds),
             sweep_interval_seconds: self.sweep_interval_seconds.or(lower.sweep_interval_seconds),
@@ -122,7 +155,13 @@ pub struct Settings {
     pub session_token_secret: Option<Secret>,
     pub public_url: Option<String>,
     pub rate_limit_per_minute: u32,
-    pub trust_proxy_headers: bool,
+    pub read_rate_limit_per_minute: u32,
+    pub trusted_proxies: TrustedProxies,
+    pub geoip_database: Option<PathBuf>,
+    pub metrics_bind: Option<SocketAddr>,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub shutdown_deadline: Duration,
     pub max_body_bytes: usize,
     pub stale_after: Duration,
     pub sweep_interval: Duration,
@@ -143,7 +182,12 @@ impl Settings {
             }
             None => SettingsLayer::default(),
         };
-        Ok(Settings::from_layer(cli.over(from_file)))
+        let layer = cli.over(from_file);
+        if let Some(proxies) = &layer.trusted_proxies {
+            TrustedProxies::parse(proxies)
+                .map_err(|error| anyhow::anyhow!("CALLVITALS_TRUSTED_PROXIES: {error}"))?;
+        }
+        Ok(Settings::from_layer(layer))
     }
 
     pub fn from_layer(layer: SettingsLayer) -> Settings {
@@ -159,7 +203,19 @@ impl Settings {
             session_token_secret: layer.session_token_secret,
             public_url: layer.public_url,
             rate_limit_per_minute: layer.rate_limit_per_minute.unwrap_or(3000),
-            trust_proxy_headers: layer.trust_proxy_headers.unwrap_or(false),
+            read_rate_limit_per_minute: layer.read_rate_limit_per_minute.unwrap_or(600),
+            // `load` refuses a bad list before this runs; trusting nobody is the safe
+            // reading of one that slipped through.
+            trusted_proxies: layer
+                .trusted_proxies
+                .as_deref()
+                .map(|text| TrustedProxies::parse(text).unwrap_or_default())
+                .unwrap_or_default(),
+            geoip_database: layer.geoip_database,
+            metrics_bind: layer.metrics_bind,
+            header_timeout: Duration::from_secs(layer.header_timeout_seconds.unwrap_or(10)),
+            body_timeout: Duration::from_secs(layer.body_timeout_seconds.unwrap_or(15)),
+            shutdown_deadline: Duration::from_secs(layer.shutdown_deadline_seconds.unwrap_or(20)),
             max_body_bytes: layer.max_body_bytes.unwrap_or(1024 * 1024),
             stale_after: Duration::from_secs(layer.stale_after_seconds.unwrap_or(600)),
             sweep_interval: Duration::from_secs(layer.sweep_interval_seconds.unwrap_or(30)),

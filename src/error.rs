@@ -58,6 +58,8 @@ pub enum ErrorCode {
     FieldTooLarge,
     /// A stats post with more RTP reports or tracks than a browser sends.
     TooManyReports,
+    /// The body did not arrive in time.
+    RequestTimeout,
     Internal,
 }
 
@@ -96,6 +98,7 @@ impl ErrorCode {
             Self::NestingTooDeep => "nesting_too_deep",
             Self::FieldTooLarge => "field_too_large",
             Self::TooManyReports => "too_many_reports",
+            Self::RequestTimeout => "request_timeout",
             Self::Internal => "internal_error",
         }
     }
@@ -115,6 +118,7 @@ impl ErrorCode {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::InvalidServerSecret => StatusCode::FORBIDDEN,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             // PeerMetrics answers "not found" for entities with a 400, and the SDK relies
             // on 4xx meaning "do not retry".
@@ -166,6 +170,7 @@ impl ErrorCode {
             Self::NestingTooDeep => "The request body is nested too deeply.",
             Self::FieldTooLarge => "A field of the request is larger than its limit.",
             Self::TooManyReports => "The stats post holds more reports than a browser sends.",
+            Self::RequestTimeout => "The request body did not arrive in time.",
             Self::Internal => "Internal error.",
         }
     }

@@ -13,6 +13,8 @@ pub mod demo;
 pub mod domain;
 /// The error type every HTTP answer maps from.
 pub mod error;
+/// Where clients are, from a MaxMind-format database.
+pub mod geoip;
 /// Routes, extractors and middleware.
 pub mod http;
 /// A small HTTP/1 client for benchmarks and tests.
@@ -21,6 +23,8 @@ pub mod http_client;
 pub mod ingest;
 /// Prometheus metrics.
 pub mod metrics;
+/// The HTTP/1 accept loop, with header timeouts and a shutdown deadline.
+pub mod serve;
 /// Server construction and lifecycle.
 pub mod startup;
 /// Storage on SQLite and PostgreSQL behind one interface.

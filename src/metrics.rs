@@ -12,6 +12,10 @@ use std::time::Duration;
 
 use crate::ingest::WriterMetrics;
 
+/// The label of every non-standard method.
+static OTHER_METHOD: std::sync::LazyLock<Method> =
+    std::sync::LazyLock::new(|| Method::from_bytes(b"other").expect("a valid token"));
+
 /// Latency bucket bounds in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -35,15 +39,29 @@ pub struct HttpMetrics {
 
 impl HttpMetrics {
     pub fn record(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
+        // Clients can invent methods; only the standard ones get a label of their own.
+        let method = match *method {
+            Method::GET
+            | Method::POST
+            | Method::PUT
+            | Method::DELETE
+            | Method::PATCH
+            | Method::OPTIONS
+            | Method::HEAD => method,
+            _ => &OTHER_METHOD,
+        };
         let known = self
             .routes
             .read()
-            .expect("lock")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(route)
             .and_then(|by_label| by_label.get(&(method.clone(), status)))
             .cloned();
         let stats = known.unwrap_or_else(|| {
-            let mut routes = self.routes.write().expect("lock");
+            let mut routes = self
+                .routes
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let by_label = routes.entry(route.to_owned()).or_default();
             by_label
                 .entry((method.clone(), status))
@@ -62,7 +80,10 @@ impl HttpMetrics {
 
     /// Every (route, method, status) with its stats, sorted for stable output.
     fn snapshot(&self) -> Vec<(String, Method, u16, Arc<RouteStats>)> {
-        let routes = self.routes.read().expect("lock");
+        let routes = self
+            .routes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut rows: Vec<_> = routes
             .iter()
             .flat_map(|(route, by_label)| {

@@ -17,6 +17,7 @@ use crate::store::{SharedStore, Store};
 
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: Arc<AppState>,
     writer_task: JoinHandle<()>,
 }
@@ -61,6 +62,10 @@ impl Application {
         store: SharedStore,
     ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(settings.bind).await?;
+        let metrics_listener = match settings.metrics_bind {
+            Some(address) => Some(TcpListener::bind(address).await?),
+            None => None,
+        };
         let keys = token_keys(store.as_ref(), &settings).await?;
         let identities = Arc::new(IdentityCache::default());
         let (writer, writer_task) =
@@ -70,12 +75,16 @@ impl Application {
             writer,
             identities,
             keys,
-            rate_limiter: RateLimiter::new(settings.rate_limit_per_minute),
+            ingest_limiter: RateLimiter::new(settings.rate_limit_per_minute),
+            read_limiter: RateLimiter::new(settings.read_rate_limit_per_minute),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            geoip: crate::geoip::open_configured(settings.geoip_database.as_deref())?,
             metrics: HttpMetrics::default(),
             settings: Arc::new(settings),
         });
         Ok(Application {
             listener,
+            metrics_listener,
             state,
             writer_task,
         })
@@ -85,6 +94,13 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The address of the separate metrics listener, when one is configured.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     pub fn store(&self) -> SharedStore {
@@ -104,6 +120,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let Application {
             listener,
+            metrics_listener,
             state,
             writer_task,
         } = self;
@@ -113,24 +130,38 @@ impl Application {
             state.settings.stale_after,
             state.settings.sweep_interval,
         ));
+        let metrics_server = metrics_listener.map(|metrics_listener| {
+            let metrics = crate::http::metrics_router(state.clone());
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(metrics_listener, metrics).await {
+                    tracing::warn!(error = %error, "metrics listener failed");
+                }
+            })
+        });
         let store = state.store.clone();
         let writer = state.writer.clone();
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let options = crate::serve::ServeOptions {
+            header_timeout: state.settings.header_timeout,
+            shutdown_deadline: state.settings.shutdown_deadline,
+        };
+        let app = router(state);
         tracing::info!(address = %listener.local_addr()?, engine = store.engine().name(), "callvitals listening");
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        crate::serve::serve(listener, app, options, shutdown).await;
 
-        // No request is in flight any more: commit what was accepted, then stop.
+        // Requests have finished (or met the deadline): commit what was accepted,
+        // then stop.
         sweeper.abort();
         let _ = sweeper.await;
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         writer.shut_down();
         if let Err(error) = writer_task.await {
             tracing::error!(error = %error, "ingest writer ended abnormally");
         }
         store.close().await;
         tracing::info!("callvitals stopped");
-        served.map_err(Into::into)
+        Ok(())
     }
 }
 

@@ -36,7 +36,23 @@ impl FromRequest<Arc<AppState>> for SdkBody {
         let mut body = request.into_body();
         let mut bytes = BytesMut::new();
         let mut received = 0usize;
-        while let Some(frame) = body.frame().await {
+        // A client sending a byte a second must not hold a worker: the whole body has
+        // to arrive within the timeout.
+        let deadline = tokio::time::Instant::now() + state.settings.body_timeout;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(ApiError::with_message(
+                        ErrorCode::RequestTimeout,
+                        format!(
+                            "the request body did not arrive within {} s",
+                            state.settings.body_timeout.as_secs()
+                        ),
+                    ));
+                }
+            };
             let Ok(frame) = frame else {
                 return Err(ApiError::with_message(
                     ErrorCode::UnknownError,

@@ -1,17 +1,16 @@
-//! Cross-cutting request handling: CORS as PeerMetrics answers it, per-IP rate
-//! limiting, and per-route metrics.
+//! Cross-cutting request handling: CORS as PeerMetrics answers it, the client's
+//! address, per-client rate limits, and per-route metrics.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Instant;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::client_address::{ClientAddress, peer_of};
 use crate::error::{ApiError, ErrorCode};
 
 /// django-cors-headers with `CORS_ORIGIN_ALLOW_ALL` and credentials: echo the origin,
@@ -55,85 +54,44 @@ pub async fn cors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Fixed one-minute windows per client address, in a few independently locked shards.
-pub struct RateLimiter {
-    per_minute: u32,
-    shards: Vec<Mutex<HashMap<IpAddr, (u64, u32)>>>,
+/// Works out the client's address once per request (see `client_address`) and keeps
+/// it in the request's extensions for the limiter, geography and logs.
+pub async fn resolve_client(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(peer) = peer_of(&request) {
+        let trusted = state.trusted_proxies.trusts(peer.ip());
+        let address = state
+            .trusted_proxies
+            .client_address(request.headers(), peer.ip());
+        request.extensions_mut().insert(ClientAddress {
+            address,
+            via_trusted_proxy: trusted,
+        });
+    }
+    next.run(request).await
 }
 
-const SHARDS: usize = 16;
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-        }
-    }
-
-    /// Counts a request; false when the address is over its budget for this minute.
-    pub fn allow(&self, address: IpAddr) -> bool {
-        if self.per_minute == 0 {
-            return true;
-        }
-        let minute = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs()
-            / 60;
-        let shard_index = match address {
-            IpAddr::V4(v4) => v4.octets()[3] as usize,
-            IpAddr::V6(v6) => v6.octets()[15] as usize,
-        } % SHARDS;
-        let mut shard = self.shards[shard_index].lock().expect("lock");
-        if shard.len() > 50_000 {
-            shard.retain(|_, (window, _)| *window == minute);
-        }
-        let entry = shard.entry(address).or_insert((minute, 0));
-        if entry.0 != minute {
-            *entry = (minute, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
-    }
-}
-
-/// The client address: the socket peer, or the proxy's `X-Forwarded-For`/`X-Real-IP`
-/// when the operator said the proxy can be trusted (otherwise they are spoofable).
-pub fn client_address(
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-    trust_proxy: bool,
-) -> Option<IpAddr> {
-    if trust_proxy {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .or_else(|| {
-                headers
-                    .get("x-real-ip")
-                    .and_then(|value| value.to_str().ok())
-            });
-        if let Some(address) = forwarded.and_then(|text| text.trim().parse().ok()) {
-            return Some(address);
-        }
-    }
-    peer.map(|peer| peer.ip())
+/// Which budget a route draws from.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    Ingest,
+    Read,
 }
 
 pub async fn rate_limit(
-    State(state): State<Arc<AppState>>,
+    State((state, limit)): State<(Arc<AppState>, Limit)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0);
-    if let Some(address) =
-        client_address(request.headers(), peer, state.settings.trust_proxy_headers)
-        && !state.rate_limiter.allow(address)
+    let limiter = match limit {
+        Limit::Ingest => &state.ingest_limiter,
+        Limit::Read => &state.read_limiter,
+    };
+    if let Some(client) = request.extensions().get::<ClientAddress>()
+        && !limiter.allow(client.address)
     {
         return ApiError::from(ErrorCode::RateLimited).into_response();
     }
@@ -158,34 +116,4 @@ pub async fn record_metrics(
         started.elapsed(),
     );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_limit_applies_per_address_per_minute() {
-        let limiter = RateLimiter::new(3);
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!((0..3).all(|_| limiter.allow(a)));
-        assert!(!limiter.allow(a));
-        assert!(limiter.allow(b));
-    }
-
-    #[test]
-    fn forwarded_headers_count_only_when_trusted() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("203.0.113.9, 10.0.0.1"),
-        );
-        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        assert_eq!(client_address(&headers, Some(peer), false), Some(peer.ip()));
-        assert_eq!(
-            client_address(&headers, Some(peer), true),
-            Some("203.0.113.9".parse().unwrap())
-        );
-    }
 }

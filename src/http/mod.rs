@@ -1,9 +1,11 @@
 //! The HTTP boundary: shared state, the router, and the pieces every route uses.
 
 pub mod body;
+pub mod client_address;
 pub mod json_guard;
 mod middleware;
 pub mod pyjson;
+pub mod rate_limit;
 pub mod read;
 pub mod render;
 pub mod sdk;
@@ -23,7 +25,7 @@ use crate::ingest::{EventCategory, IdentityCache, Writer};
 use crate::metrics::HttpMetrics;
 use crate::store::{Resource, SharedStore};
 
-pub use middleware::RateLimiter;
+pub use rate_limit::RateLimiter;
 
 type ListQuery = Query<std::collections::HashMap<String, String>>;
 
@@ -34,7 +36,11 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub settings: Arc<Settings>,
     pub metrics: HttpMetrics,
-    pub rate_limiter: RateLimiter,
+    /// SDK ingest and the read API draw from separate budgets.
+    pub ingest_limiter: RateLimiter,
+    pub read_limiter: RateLimiter,
+    pub trusted_proxies: client_address::TrustedProxies,
+    pub geoip: Option<crate::geoip::GeoIp>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -62,7 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/services/stop-conference", post(sdk::stop_conference))
         .route("/v1/services/get-url", post(sdk::get_url))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), middleware::Limit::Ingest),
             middleware::rate_limit,
         ));
 
@@ -94,12 +100,20 @@ pub fn router(state: Arc<AppState>) -> Router {
             );
     }
 
-    Router::new()
+    let read = read.layer(axum::middleware::from_fn_with_state(
+        (state.clone(), middleware::Limit::Read),
+        middleware::rate_limit,
+    ));
+
+    let mut app = Router::new()
         .merge(ingest)
         .merge(read)
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
-        .route("/", get(home))
+        .route("/health", get(health));
+    // Operators often keep metrics off the public port.
+    if state.settings.metrics_bind.is_none() {
+        app = app.route("/metrics", get(metrics));
+    }
+    app.route("/", get(home))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -107,6 +121,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             middleware::record_metrics,
         ))
         .layer(axum::middleware::from_fn(middleware::cors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::resolve_client,
+        ))
+        .with_state(state)
+}
+
+/// The router of the separate metrics listener (`CALLVITALS_METRICS_BIND`).
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
         .with_state(state)
 }
 

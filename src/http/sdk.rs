@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -13,12 +13,14 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::body::{SdkBody, event_time, parse_object, token_text, truncate};
+use super::client_address::ClientAddress;
 use super::pyjson::PyJson;
 use crate::domain::platform::PlatformDimensions;
 use crate::domain::stats::StatsPayload;
 use crate::domain::time::now_micros;
 use crate::domain::token::{InitClaims, SessionClaims};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::geoip::Location;
 use crate::ingest::{
     Command, EventCategory, EventCommand, InitializeCommand, Reply, STATS_INTERVAL_MS,
     SessionUpdate, StatsCommand, TrackAction, TrackCommand,
@@ -262,8 +264,9 @@ fn validate_meta(meta: Option<Value>) -> ApiResult<Option<String>> {
     Ok(Some(Value::Object(meta).to_string()))
 }
 
-/// Location from App Engine's headers, PeerMetrics' only built-in geo source.
-fn geo_from_headers(headers: &HeaderMap) -> Value {
+/// Location from App Engine's headers (PeerMetrics' only geo source), believed only
+/// from a trusted proxy: anyone else can send them.
+fn location_from_headers(headers: &HeaderMap) -> Location {
     let header = |name: &str| {
         headers
             .get(name)
@@ -271,7 +274,6 @@ fn geo_from_headers(headers: &HeaderMap) -> Value {
             .filter(|value| !value.is_empty())
             .map(str::to_owned)
     };
-    let country = header("x-appengine-country").filter(|country| country != "ZZ");
     let (latitude, longitude) = header("x-appengine-citylatlong")
         .and_then(|pair| {
             let (lat, long) = pair.split_once(',')?;
@@ -281,17 +283,38 @@ fn geo_from_headers(headers: &HeaderMap) -> Value {
             ))
         })
         .map_or((None, None), |(lat, long)| (Some(lat), Some(long)));
-    serde_json::json!({
-        "country_code": country,
-        "region_code": header("x-appengine-region"),
-        "city": header("x-appengine-city"),
-        "latitude": latitude,
-        "longitude": longitude,
-    })
+    Location {
+        country_code: header("x-appengine-country").filter(|country| country != "ZZ"),
+        region_code: header("x-appengine-region"),
+        city: header("x-appengine-city"),
+        latitude,
+        longitude,
+    }
+}
+
+/// The client's location: the GeoIP database first, then a trusted proxy's headers.
+fn client_location(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<ClientAddress>,
+) -> Location {
+    let Some(client) = client else {
+        return Location::default();
+    };
+    let looked_up = state
+        .geoip
+        .as_ref()
+        .map(|geoip| geoip.lookup(client.address))
+        .unwrap_or_default();
+    if looked_up.is_empty() && client.via_trusted_proxy {
+        return location_from_headers(headers);
+    }
+    looked_up
 }
 
 pub async fn create_session(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddress>>,
     headers: HeaderMap,
     SdkBody(bytes): SdkBody,
 ) -> ApiResult<Response> {
@@ -313,8 +336,15 @@ pub async fn create_session(
         .as_deref()
         .map(PlatformDimensions::of)
         .unwrap_or_default();
-    let geo = geo_from_headers(&headers);
-    let text_of = |key: &str| geo.get(key).and_then(Value::as_str).map(str::to_owned);
+    let location = client_location(&state, &headers, client.map(|Extension(client)| client));
+    // The PeerMetrics `geo_ip` shape, kept for dashboards that read it.
+    let geo = serde_json::json!({
+        "country_code": location.country_code,
+        "region_code": location.region_code,
+        "city": location.city,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+    });
     let session = SessionRow {
         id: Uuid::new_v4(),
         app_id,
@@ -325,11 +355,11 @@ pub async fn create_session(
         devices,
         constraints,
         metadata,
-        country_code: text_of("country_code"),
-        city: text_of("city"),
-        latitude: geo.get("latitude").and_then(Value::as_f64),
-        longitude: geo.get("longitude").and_then(Value::as_f64),
         geo: Some(geo.to_string()),
+        country_code: location.country_code,
+        city: location.city,
+        latitude: location.latitude,
+        longitude: location.longitude,
         browser_name: dimensions.browser_name,
         browser_version: dimensions.browser_version,
         os_name: dimensions.os_name,

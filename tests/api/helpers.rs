@@ -125,6 +125,8 @@ impl TestStore {
 
 pub struct TestApp {
     pub base: String,
+    /// The separate metrics listener, when the test configured one.
+    pub metrics_base: Option<String>,
     pub client: HttpClient,
     pub store: SharedStore,
     pub maintenance: SharedMaintenance,
@@ -182,6 +184,9 @@ impl TestApp {
             .await
             .expect("build");
         let base = format!("http://{}", application.address());
+        let metrics_base = application
+            .metrics_address()
+            .map(|address| format!("http://{address}"));
         let writer = application.writer();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(application.run_until_stopped(async move {
@@ -189,6 +194,7 @@ impl TestApp {
         }));
         TestApp {
             base,
+            metrics_base,
             client: HttpClient::default(),
             store,
             maintenance,

@@ -8,6 +8,7 @@ mod hostile_input;
 mod bad_input;
 mod call_replay;
 mod concurrency;
+mod edge;
 mod faults;
 mod ingest_rules;
 mod operations;
