@@ -151,6 +151,7 @@ pub fn settings(layer: SettingsLayer) -> Settings {
         init_token_secret: Some(Secret::new(INIT_SECRET)),
         session_token_secret: Some(Secret::new(SESSION_SECRET)),
         rate_limit_per_minute: layer.rate_limit_per_minute.or(Some(0)),
+        read_rate_limit_per_minute: layer.read_rate_limit_per_minute.or(Some(0)),
         // Tests sweep on demand; the server's own sweeper must not race them.
         sweep_interval_seconds: layer.sweep_interval_seconds.or(Some(3600)),
         max_body_bytes: layer.max_body_bytes.or(Some(64 * 1024)),
