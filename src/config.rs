@@ -108,6 +108,18 @@ pub struct SettingsLayer {
     /// starts a new conference (standing rooms such as a daily "standup").
     #[arg(long, env = "CALLVITALS_CONFERENCE_REUSE_AFTER_SECONDS")]
     pub conference_reuse_after_seconds: Option<u64>,
+    /// Seconds a dashboard session may go unused before it ends.
+    #[arg(long, env = "CALLVITALS_SESSION_IDLE_SECONDS")]
+    pub session_idle_seconds: Option<u64>,
+    /// Seconds after login at which a dashboard session ends, used or not.
+    #[arg(long, env = "CALLVITALS_SESSION_ABSOLUTE_SECONDS")]
+    pub session_absolute_seconds: Option<u64>,
+    /// Mark the session cookie Secure (HTTPS only). Default: when the public URL is https.
+    #[arg(long, env = "CALLVITALS_COOKIE_SECURE")]
+    pub cookie_secure: Option<bool>,
+    /// Login attempts a minute per client address and per account; 0 disables.
+    #[arg(long, env = "CALLVITALS_LOGIN_ATTEMPTS_PER_MINUTE")]
+    pub login_attempts_per_minute: Option<u32>,
 }
 
 impl SettingsLayer {
@@ -140,6 +152,14 @@ impl SettingsLayer {
             conference_reuse_after_seconds: self
                 .conference_reuse_after_seconds
                 .or(lower.conference_reuse_after_seconds),
+            session_idle_seconds: self.session_idle_seconds.or(lower.session_idle_seconds),
+            session_absolute_seconds: self
+                .session_absolute_seconds
+                .or(lower.session_absolute_seconds),
+            cookie_secure: self.cookie_secure.or(lower.cookie_secure),
+            login_attempts_per_minute: self
+                .login_attempts_per_minute
+                .or(lower.login_attempts_per_minute),
         }
     }
 }
@@ -166,6 +186,10 @@ pub struct Settings {
     pub stale_after: Duration,
     pub sweep_interval: Duration,
     pub conference_reuse_after: Duration,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub cookie_secure: Option<bool>,
+    pub login_attempts_per_minute: u32,
 }
 
 impl Settings {
@@ -222,6 +246,12 @@ impl Settings {
             conference_reuse_after: Duration::from_secs(
                 layer.conference_reuse_after_seconds.unwrap_or(600),
             ),
+            session_idle: Duration::from_secs(layer.session_idle_seconds.unwrap_or(12 * 3600)),
+            session_absolute: Duration::from_secs(
+                layer.session_absolute_seconds.unwrap_or(7 * 24 * 3600),
+            ),
+            cookie_secure: layer.cookie_secure,
+            login_attempts_per_minute: layer.login_attempts_per_minute.unwrap_or(10),
         }
     }
 
@@ -237,6 +267,20 @@ impl Settings {
         crate::ingest::IngestSettings {
             conference_reuse_after_micros: self.conference_reuse_after.as_micros() as i64,
         }
+    }
+
+    pub fn accounts(&self) -> crate::accounts::AccountSettings {
+        crate::accounts::AccountSettings {
+            session_idle: self.session_idle,
+            session_absolute: self.session_absolute,
+            login_attempts_per_minute: self.login_attempts_per_minute,
+        }
+    }
+
+    /// Whether the session cookie is marked Secure.
+    pub fn secure_cookies(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.public_url().starts_with("https://"))
     }
 
     pub fn database_url(&self) -> Option<&str> {

@@ -60,6 +60,20 @@ pub enum ErrorCode {
     TooManyReports,
     /// The body did not arrive in time.
     RequestTimeout,
+    /// Unknown email or wrong password (one answer for both).
+    InvalidCredentials,
+    TooManyLoginAttempts,
+    /// A member asking for a change only owners may make.
+    PermissionDenied,
+    /// A state-changing dashboard request from another origin.
+    CsrfRejected,
+    /// The name or email is taken.
+    AlreadyExists,
+    /// The change would leave an organization without an owner.
+    LastOwner,
+    OrganizationNotFound,
+    UserNotFound,
+    TokenNotFound,
     Internal,
 }
 
@@ -99,6 +113,15 @@ impl ErrorCode {
             Self::FieldTooLarge => "field_too_large",
             Self::TooManyReports => "too_many_reports",
             Self::RequestTimeout => "request_timeout",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::TooManyLoginAttempts => "too_many_login_attempts",
+            Self::PermissionDenied => "permission_denied",
+            Self::CsrfRejected => "csrf_rejected",
+            Self::AlreadyExists => "already_exists",
+            Self::LastOwner => "last_owner",
+            Self::OrganizationNotFound => "organization_not_found",
+            Self::UserNotFound => "user_not_found",
+            Self::TokenNotFound => "token_not_found",
             Self::Internal => "internal_error",
         }
     }
@@ -108,7 +131,14 @@ impl ErrorCode {
             Self::ExpiredToken
             | Self::InvalidToken
             | Self::MissingToken
-            | Self::NotAuthenticated => StatusCode::UNAUTHORIZED,
+            | Self::NotAuthenticated
+            | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::PermissionDenied | Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::AlreadyExists | Self::LastOwner => StatusCode::CONFLICT,
+            Self::TooManyLoginAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::OrganizationNotFound | Self::UserNotFound | Self::TokenNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::DomainNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -171,6 +201,17 @@ impl ErrorCode {
             Self::FieldTooLarge => "A field of the request is larger than its limit.",
             Self::TooManyReports => "The stats post holds more reports than a browser sends.",
             Self::RequestTimeout => "The request body did not arrive in time.",
+            Self::InvalidCredentials => "The email or the password is not correct.",
+            Self::TooManyLoginAttempts => "Too many login attempts; wait a minute and retry.",
+            Self::PermissionDenied => "Only an owner of the organization may do this.",
+            Self::CsrfRejected => {
+                "This request must come from a page of this server (Origin check failed)."
+            }
+            Self::AlreadyExists => "Something with this name already exists.",
+            Self::LastOwner => "An organization must keep at least one owner.",
+            Self::OrganizationNotFound => "The requested organization does not exist.",
+            Self::UserNotFound => "The requested user does not exist.",
+            Self::TokenNotFound => "The requested token does not exist.",
             Self::Internal => "Internal error.",
         }
     }

@@ -1,6 +1,8 @@
 //! callvitals: self-hosted WebRTC call-quality monitoring, wire-compatible with the
 //! PeerMetrics browser SDK.
 
+/// Users, sessions, personal tokens and the audit trail.
+pub mod accounts;
 /// The `bench` subcommand: load generators that print figures.
 pub mod bench;
 /// Command-line interface and subcommands.

@@ -71,6 +71,10 @@ impl Application {
         let (writer, writer_task) =
             Writer::spawn(store.clone(), identities.clone(), settings.ingest());
         let state = Arc::new(AppState {
+            accounts: Arc::new(crate::accounts::Accounts::new(
+                store.clone(),
+                settings.accounts(),
+            )),
             store,
             writer,
             identities,
@@ -125,6 +129,7 @@ impl Application {
             writer_task,
         } = self;
         let sweeper = tokio::spawn(crate::sweeper::run(
+            state.accounts.clone(),
             state.store.clone(),
             state.writer.clone(),
             state.settings.stale_after,

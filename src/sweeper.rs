@@ -1,6 +1,6 @@
 //! Ends conferences whose clients vanished without `unload`: an ongoing conference
 //! with no activity for `stale_after` is ended at its last activity. It also prunes
-//! old ingest batch ids.
+//! old ingest batch ids and expired dashboard sessions.
 
 use std::time::Duration;
 
@@ -37,7 +37,13 @@ pub async fn sweep_once(
 const BATCH_ID_RETENTION_MICROS: i64 = 3_600_000_000;
 
 /// Sweeps every `interval`, the first one an interval after start.
-pub async fn run(store: SharedStore, writer: Writer, stale_after: Duration, interval: Duration) {
+pub async fn run(
+    accounts: std::sync::Arc<crate::accounts::Accounts>,
+    store: SharedStore,
+    writer: Writer,
+    stale_after: Duration,
+    interval: Duration,
+) {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -50,6 +56,10 @@ pub async fn run(store: SharedStore, writer: Writer, stale_after: Duration, inte
             .await
         {
             tracing::warn!(error = %error, "pruning ingest batch ids failed");
+        }
+        // Expired sessions are refused anyway; this only keeps the table small.
+        if let Err(error) = accounts.prune_sessions().await {
+            tracing::warn!(error = %error, "pruning expired dashboard sessions failed");
         }
     }
 }

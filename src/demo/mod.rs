@@ -26,4 +26,4 @@ mod series;
 mod session;
 mod units;
 
-pub use seed::{SeedOptions, SeedReport, seed_demo};
+pub use seed::{ORGANIZATION, SeedOptions, SeedReport, seed_demo};

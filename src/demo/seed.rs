@@ -13,7 +13,7 @@ use super::units::DAY;
 use crate::domain::time::now_micros;
 use crate::store::{AppRecord, Engine, Maintenance, SeedBatch, Store};
 
-const ORGANIZATION: &str = "Demo";
+pub const ORGANIZATION: &str = "Demo";
 
 pub struct SeedOptions {
     /// Multiplies every app's conference count and participant pool; 1 is the default.
@@ -79,6 +79,9 @@ pub async fn seed_demo(
             server_secret_hash: None,
             require_server_secret: true,
             created_at,
+            previous_api_key: None,
+            previous_key_expires_at: None,
+            deleted_at: None,
         };
         tx.insert_app(&app).await.with_context(|| {
             format!(

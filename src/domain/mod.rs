@@ -1,10 +1,13 @@
 //! Validated values and pure rules shared by ingest, storage and the read API.
 
+pub mod access;
+pub mod allowed_hosts;
 pub mod conference;
 pub mod connection;
 pub mod emos;
 pub mod issue;
 pub mod negotiation;
+pub mod password;
 pub mod platform;
 pub mod secret;
 pub mod stats;

@@ -83,6 +83,32 @@ impl FromRequest<Arc<AppState>> for SdkBody {
 /// (see `json_guard`). Malformed JSON keeps PeerMetrics' `unknown_error` code (with a
 /// useful message); a wrong type is `invalid_parameters`. Every SDK route parses its
 /// body through here, so none can skip the guard.
+/// Dashboard bodies are small forms; anything larger is a mistake or an attack.
+pub const MAX_DASHBOARD_BODY_BYTES: usize = 64 * 1024;
+
+/// A dashboard request body: one JSON object, at most [`MAX_DASHBOARD_BODY_BYTES`],
+/// through the same hygiene checks as SDK bodies. Its types deny unknown fields, so a
+/// typo is an error instead of a silent no-op.
+pub struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let SdkBody(bytes) = SdkBody::from_request(request, state).await?;
+        if bytes.len() > MAX_DASHBOARD_BODY_BYTES {
+            return Err(ApiError::with_message(
+                ErrorCode::PayloadTooLarge,
+                format!("a dashboard request body is at most {MAX_DASHBOARD_BODY_BYTES} bytes"),
+            ));
+        }
+        Ok(JsonBody(parse_object(&bytes)?))
+    }
+}
+
 pub fn parse_object<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> ApiResult<T> {
     let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
     match first {

@@ -30,7 +30,7 @@ pub struct RateLimiter {
 }
 
 /// The key of an address: IPv4 as is, IPv6 by its /64 prefix.
-fn key_of(address: IpAddr) -> u128 {
+pub fn key_of(address: IpAddr) -> u128 {
     match super::client_address::canonical(address) {
         IpAddr::V4(v4) => u128::from(u32::from(v4)),
         // The top bit keeps IPv6 prefixes apart from IPv4 values.
@@ -66,10 +66,19 @@ impl RateLimiter {
     /// [`allow`](Self::allow) at a given time (nanoseconds on the limiter's clock), so
     /// tests control time.
     pub fn allow_at(&self, address: IpAddr, now: u64) -> bool {
+        self.allow_key_at(key_of(address), now)
+    }
+
+    /// Counts a request of any keyed client (an account, say) now.
+    pub fn allow_key(&self, key: u128) -> bool {
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        self.allow_key_at(key, now)
+    }
+
+    pub fn allow_key_at(&self, key: u128, now: u64) -> bool {
         if self.interval == 0 {
             return true;
         }
-        let key = key_of(address);
         let shard = &self.shards[(key % SHARDS as u128) as usize];
         let mut entries = shard.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.capacity_per_shard && !entries.contains_key(&key) {

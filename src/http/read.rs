@@ -1,12 +1,12 @@
 //! The read API (`peermetrics-api.md` §3.1): lists and details of apps, conferences,
 //! participants, sessions, connections and issues. One generic handler pair serves
-//! every resource. Until accounts exist, only the admin token may read.
+//! every resource, restricted to the organizations the caller belongs to: an object of
+//! another organization is not found, and no list holds another's rows.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
@@ -14,52 +14,11 @@ use uuid::Uuid;
 use super::AppState;
 use super::pyjson::PyJson;
 use super::render;
+use crate::accounts::Caller;
 use crate::domain::time::parse_query_time;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::resource::{decode_cursor, encode_cursor, unsupported_filter};
 use crate::store::{ListFilter, PageRequest, Resource};
-
-/// Proof that the request carries `Authorization: Bearer <admin token>`.
-pub struct AdminAuth;
-
-impl FromRequestParts<Arc<AppState>> for AdminAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(expected) = state.settings.admin_token.as_ref() else {
-            return Err(ApiError::with_message(
-                ErrorCode::NotAuthenticated,
-                "read access is disabled: no admin token is configured",
-            ));
-        };
-        let presented = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        match presented {
-            Some(token)
-                if crate::domain::secret::constant_time_eq(
-                    token.as_bytes(),
-                    expected.expose().as_bytes(),
-                ) =>
-            {
-                Ok(AdminAuth)
-            }
-            Some(_) => Err(ApiError::with_message(
-                ErrorCode::NotAuthenticated,
-                "the bearer token is not valid",
-            )),
-            None => Err(ApiError::with_message(
-                ErrorCode::NotAuthenticated,
-                "an Authorization: Bearer token is required",
-            )),
-        }
-    }
-}
 
 fn uuid_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<Uuid>> {
     params
@@ -155,11 +114,15 @@ pub fn parse_list_query(
 
 pub async fn list(
     resource: Resource,
+    caller: Caller,
     State(state): State<Arc<AppState>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let (filter, page) = parse_list_query(resource, &params)?;
-    let page = state.store.list(resource, &filter, &page).await?;
+    let page = state
+        .store
+        .list(&caller.visibility(), resource, &filter, &page)
+        .await?;
     let results: Vec<_> = page.records.iter().map(render::record_json).collect();
     Ok(PyJson(json!({
         "results": results,
@@ -171,12 +134,17 @@ pub async fn list(
 
 pub async fn detail(
     resource: Resource,
+    caller: Caller,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let not_found = || ApiError::NotFound(not_found_code(resource));
     let id = Uuid::try_parse(&id).map_err(|_| not_found())?;
-    let found = state.store.get(resource, id).await?.ok_or_else(not_found)?;
+    let found = state
+        .store
+        .get(&caller.visibility(), resource, id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(PyJson(json!({ "data": render::detail_json(&found) })).into_response())
 }
 

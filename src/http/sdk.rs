@@ -15,6 +15,7 @@ use super::AppState;
 use super::body::{SdkBody, event_time, parse_object, token_text, truncate};
 use super::client_address::ClientAddress;
 use super::pyjson::PyJson;
+use crate::domain::allowed_hosts::AllowedHosts;
 use crate::domain::platform::PlatformDimensions;
 use crate::domain::stats::StatsPayload;
 use crate::domain::time::now_micros;
@@ -78,10 +79,24 @@ impl AppState {
         let claims = self
             .keys
             .verify_session(token_text(token)?, now_seconds())?;
-        self.identities
+        let session = self
+            .identities
             .session(self.store.as_ref(), claims.session)
             .await?
-            .ok_or_else(|| ErrorCode::InvalidToken.into())
+            .ok_or(ErrorCode::InvalidToken)?;
+        self.require_recording(session.app_id).await?;
+        Ok(session)
+    }
+
+    /// Pages that initialized before their app stopped recording (or was deleted)
+    /// still hold tokens: they get the answer `/initialize` now gives, which the SDK
+    /// treats as final, and nothing of theirs is stored.
+    async fn require_recording(&self, app_id: Uuid) -> ApiResult<()> {
+        match self.identities.app_by_id(self.store.as_ref(), app_id).await? {
+            Some(app) if app.recording => Ok(()),
+            Some(_) => Err(ErrorCode::AppNotRecording.into()),
+            None => Err(ErrorCode::InvalidApiKey.into()),
+        }
     }
 
     /// A connection named in a request, which must belong to the caller's session.
@@ -138,16 +153,6 @@ fn valid_api_key(value: &Value) -> ApiResult<&str> {
     }
 }
 
-/// The host of an `Origin` header, without scheme or port.
-fn origin_host(origin: &str) -> &str {
-    let without_scheme = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    let authority = without_scheme.split('/').next().unwrap_or_default();
-    if let Some(bracketed) = authority.strip_prefix('[') {
-        return bracketed.split(']').next().unwrap_or_default();
-    }
-    authority.split(':').next().unwrap_or_default()
-}
-
 pub async fn initialize(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -170,13 +175,11 @@ pub async fn initialize(
     if !app.recording {
         return Err(ErrorCode::AppNotRecording.into());
     }
-    if let Some(domain) = &app.domain {
-        let origin = headers
-            .get(axum::http::header::ORIGIN)
-            .and_then(|value| value.to_str().ok());
-        if origin.map(origin_host) != Some(domain.as_str()) {
-            return Err(ErrorCode::DomainNotAllowed.into());
-        }
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|value| value.to_str().ok());
+    if !AllowedHosts::from_stored(app.domain.as_deref()).allows(origin) {
+        return Err(ErrorCode::DomainNotAllowed.into());
     }
     let conference_id = truncate(conference_id, 64);
     // The conference it will most likely join decides the writer shard, so that
@@ -327,6 +330,7 @@ pub async fn create_session(
         .init_identity(claims.conference, claims.participant)
         .await?
         .ok_or(ErrorCode::InvalidToken)?;
+    state.require_recording(app_id).await?;
     let metadata = validate_meta(body.meta)?;
     let created_at = event_time(body.delta.as_ref())?;
     let platform = limited_text("platform", body.platform, MAX_PLATFORM_BYTES)?;

@@ -18,12 +18,24 @@ const CAPACITY: usize = 200_000;
 /// connection; this bounds how long we keep accepting its stats.
 const OPEN_CONNECTION_TTL: Duration = Duration::from_secs(30);
 
-/// Apps can change (recording, domain), so they are re-read after this long.
+/// Apps can change (recording, domain, keys), so they are re-read after this long.
+/// The instance that makes a change forgets the app at once; others within this time.
 const APP_TTL: Duration = Duration::from_secs(10);
+
+/// Whether `api_key` still opens `app` at `now`: its current key, or its previous
+/// one within the grace period.
+fn key_opens(app: &AppRecord, api_key: &str, now: i64) -> bool {
+    app.deleted_at.is_none()
+        && (app.api_key == api_key
+            || (app.previous_api_key.as_deref() == Some(api_key)
+                && app.previous_key_expires_at.is_some_and(|until| now < until)))
+}
 
 #[derive(Default)]
 pub struct IdentityCache {
     apps: RwLock<HashMap<String, (AppRecord, Instant)>>,
+    /// Apps by id, for requests that carry a session token instead of a key.
+    apps_by_id: RwLock<HashMap<Uuid, (Option<AppRecord>, Instant)>>,
     sessions: RwLock<HashMap<Uuid, SessionIdentity>>,
     connections: RwLock<HashMap<Uuid, (ConnectionIdentity, Instant)>>,
 }
@@ -32,16 +44,18 @@ impl IdentityCache {
     /// The app with this API key. Unknown keys are not cached, so a new app works at
     /// once; the rate limiter bounds how often a bad key reaches the store.
     pub async fn app(&self, store: &dyn Store, api_key: &str) -> StoreResult<Option<AppRecord>> {
+        let now = crate::domain::time::now_micros();
         if let Some((app, fetched)) = self
             .apps
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(api_key)
             && fetched.elapsed() < APP_TTL
+            && key_opens(app, api_key, now)
         {
             return Ok(Some(app.clone()));
         }
-        let found = store.app_by_api_key(api_key).await?;
+        let found = store.app_by_api_key(api_key, now).await?;
         let mut apps = self.apps.write().unwrap_or_else(PoisonError::into_inner);
         match &found {
             Some(app) => {
@@ -55,6 +69,34 @@ impl IdentityCache {
             }
         }
         Ok(found)
+    }
+
+    /// A live app by id (None once deleted), re-read after [`APP_TTL`].
+    pub async fn app_by_id(&self, store: &dyn Store, app_id: Uuid) -> StoreResult<Option<AppRecord>> {
+        if let Some((app, fetched)) = self
+            .apps_by_id
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&app_id)
+            && fetched.elapsed() < APP_TTL
+        {
+            return Ok(app.clone());
+        }
+        let found = store.accounts().app(app_id).await?;
+        insert_bounded(&self.apps_by_id, app_id, (found.clone(), Instant::now()));
+        Ok(found)
+    }
+
+    /// Forgets everything cached about an app, after this instance changed it.
+    pub fn forget_app(&self, app_id: Uuid) {
+        self.apps
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|_, (app, _)| app.id != app_id);
+        self.apps_by_id
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&app_id);
     }
 
     pub async fn session(

@@ -102,6 +102,7 @@ macro_rules! sql_store {
         use $crate::store::engine::chunk_sizes;
         use $crate::store::models::*;
         use $crate::store::resource::{self, Bind, Detail, ListFilter, Page, PageRequest, Record, Resource};
+        use $crate::domain::access::Visibility;
         use $crate::store::{Engine, Store, StoreResult, StoreTx};
 
         type DbConnection = <$db as sqlx::Database>::Connection;
@@ -356,18 +357,6 @@ macro_rules! sql_store {
                 .bind(app.id).bind(app.organization_id).bind(&app.name).bind(&app.api_key)
                 .bind(&app.domain).bind(app.recording).bind(&app.server_secret_hash)
                 .bind(app.require_server_secret).bind(app.created_at)
-                .execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
-                self.savepoint_first().await?;
-                sqlx::query(
-                    "insert into account (id, organization_id, email, password_hash, created_at) \
-                     values ($1, $2, $3, $4, $5)",
-                )
-                .bind(account.id).bind(account.organization_id).bind(&account.email)
-                .bind(&account.password_hash).bind(account.created_at)
                 .execute(&mut *self.tx).await?;
                 Ok(())
             }
@@ -743,9 +732,35 @@ macro_rules! sql_store {
 
         }
 
-        /// Runs one page query for a row type and shows each row as JSON.
+        /// Restricts a query to rows of live apps of the visible organizations. Every
+        /// read API query passes through here, so none can return another tenant's rows.
+        fn push_visibility(query: &mut QueryBuilder<'_, $db>, resource: Resource, visible: &Visibility) {
+            query.push(if resource == Resource::Apps {
+                " and deleted_at is null"
+            } else {
+                " and app_id in (select id from app where deleted_at is null"
+            });
+            if let Visibility::Organizations(ids) = visible {
+                if ids.is_empty() {
+                    query.push(" and 1 = 0");
+                } else {
+                    query.push(" and organization_id in (");
+                    let mut list = query.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    query.push(")");
+                }
+            }
+            if resource != Resource::Apps {
+                query.push(")");
+            }
+        }
+
+        /// Runs one page query for a row type.
         async fn fetch_page<T>(
             pool: &sqlx::Pool<$db>,
+            visible: &Visibility,
             resource: Resource,
             filter: &ListFilter,
             page: &PageRequest,
@@ -771,11 +786,13 @@ macro_rules! sql_store {
 
             let mut count_query = QueryBuilder::<$db>::new("select count(*) from ");
             count_query.push(resource.table()).push(" where 1 = 1");
+            push_visibility(&mut count_query, resource, visible);
             push_conditions(&mut count_query);
             let count: i64 = count_query.build_query_scalar().fetch_one(pool).await?;
 
             let mut rows_query = QueryBuilder::<$db>::new("select * from ");
             rows_query.push(resource.table()).push(" where 1 = 1");
+            push_visibility(&mut rows_query, resource, visible);
             push_conditions(&mut rows_query);
             if let Some((created_at, id)) = page.before {
                 // Keyset pagination: strictly older than the last row already shown.
@@ -790,12 +807,13 @@ macro_rules! sql_store {
             Ok(Page { records: rows.into_iter().map(to_record).collect(), count, next })
         }
 
-        async fn fetch_one_row<T>(pool: &sqlx::Pool<$db>, resource: Resource, id: Uuid) -> StoreResult<Option<T>>
+        async fn fetch_one_row<T>(pool: &sqlx::Pool<$db>, visible: &Visibility, resource: Resource, id: Uuid) -> StoreResult<Option<T>>
         where
             T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
         {
             let mut query = QueryBuilder::<$db>::new("select * from ");
             query.push(resource.table()).push(" where id = ").push_bind(id);
+            push_visibility(&mut query, resource, visible);
             Ok(query.build_query_as().fetch_optional(pool).await?)
         }
 
@@ -878,10 +896,18 @@ macro_rules! sql_store {
                 Ok(value)
             }
 
-            async fn app_by_api_key(&self, api_key: &str) -> StoreResult<Option<AppRecord>> {
-                let app = sqlx::query_as("select * from app where api_key = $1")
-                    .bind(api_key).fetch_optional(&self.read).await?;
+            async fn app_by_api_key(&self, api_key: &str, now: i64) -> StoreResult<Option<AppRecord>> {
+                // Two unique indexes, one per key column; the planner takes both.
+                let app = sqlx::query_as(
+                    "select * from app where deleted_at is null \
+                     and (api_key = $1 or (previous_api_key = $1 and previous_key_expires_at > $2))",
+                )
+                    .bind(api_key).bind(now).fetch_optional(&self.read).await?;
                 Ok(app)
+            }
+
+            fn accounts(&self) -> &dyn $crate::store::AccountStore {
+                self
             }
 
             async fn session_identity(&self, session_id: Uuid) -> StoreResult<Option<SessionIdentity>> {
@@ -947,30 +973,30 @@ macro_rules! sql_store {
                 Ok(ids)
             }
 
-            async fn list(&self, resource: Resource, filter: &ListFilter, page: &PageRequest) -> StoreResult<Page> {
+            async fn list(&self, visible: &Visibility, resource: Resource, filter: &ListFilter, page: &PageRequest) -> StoreResult<Page> {
                 let pool = &self.read;
                 match resource {
-                    Resource::Apps => fetch_page::<AppRecord>(pool, resource, filter, page,
+                    Resource::Apps => fetch_page::<AppRecord>(pool, visible, resource, filter, page,
                         |r| (r.created_at, r.id), Record::App).await,
-                    Resource::Conferences => fetch_page::<ConferenceRow>(pool, resource, filter, page,
+                    Resource::Conferences => fetch_page::<ConferenceRow>(pool, visible, resource, filter, page,
                         |r| (r.created_at, r.id), Record::Conference).await,
-                    Resource::Participants => fetch_page::<ParticipantRow>(pool, resource, filter, page,
+                    Resource::Participants => fetch_page::<ParticipantRow>(pool, visible, resource, filter, page,
                         |r| (r.created_at, r.id), Record::Participant).await,
-                    Resource::Sessions => fetch_page::<SessionRow>(pool, resource, filter, page,
+                    Resource::Sessions => fetch_page::<SessionRow>(pool, visible, resource, filter, page,
                         |r| (r.created_at, r.id), |row| Record::Session(Box::new(row))).await,
-                    Resource::Connections => fetch_page::<ConnectionRow>(pool, resource, filter, page,
+                    Resource::Connections => fetch_page::<ConnectionRow>(pool, visible, resource, filter, page,
                         |r| (r.created_at, r.id), |row| Record::Connection(Box::new(row))).await,
-                    Resource::Issues => fetch_page::<IssueRow>(pool, resource, filter, page,
+                    Resource::Issues => fetch_page::<IssueRow>(pool, visible, resource, filter, page,
                         |r| (r.created_at, r.id), Record::Issue).await,
                 }
             }
 
-            async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>> {
+            async fn get(&self, visible: &Visibility, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>> {
                 let pool = &self.read;
                 let record = match resource {
-                    Resource::Apps => fetch_one_row(pool, resource, id).await?.map(Record::App),
+                    Resource::Apps => fetch_one_row(pool, visible, resource, id).await?.map(Record::App),
                     Resource::Conferences => {
-                        let Some(conference) = fetch_one_row::<ConferenceRow>(pool, resource, id).await? else {
+                        let Some(conference) = fetch_one_row::<ConferenceRow>(pool, visible, resource, id).await? else {
                             return Ok(None);
                         };
                         let participants: Vec<Uuid> = sqlx::query_scalar(
@@ -981,10 +1007,10 @@ macro_rules! sql_store {
                         ).bind(id).fetch_all(pool).await?;
                         return Ok(Some(Detail { record: Record::Conference(conference), participants, issues }));
                     }
-                    Resource::Participants => fetch_one_row(pool, resource, id).await?.map(Record::Participant),
-                    Resource::Sessions => fetch_one_row(pool, resource, id).await?.map(|row| Record::Session(Box::new(row))),
-                    Resource::Connections => fetch_one_row(pool, resource, id).await?.map(|row| Record::Connection(Box::new(row))),
-                    Resource::Issues => fetch_one_row(pool, resource, id).await?.map(Record::Issue),
+                    Resource::Participants => fetch_one_row(pool, visible, resource, id).await?.map(Record::Participant),
+                    Resource::Sessions => fetch_one_row(pool, visible, resource, id).await?.map(|row| Record::Session(Box::new(row))),
+                    Resource::Connections => fetch_one_row(pool, visible, resource, id).await?.map(|row| Record::Connection(Box::new(row))),
+                    Resource::Issues => fetch_one_row(pool, visible, resource, id).await?.map(Record::Issue),
                 };
                 Ok(record.map(Detail::of))
             }

@@ -26,6 +26,11 @@ impl StoreError {
         }
     }
 
+    /// A unique index refused the row.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(error)) if error.is_unique_violation())
+    }
+
     /// Errors that may succeed when the same work is tried again: lost connections,
     /// pool timeouts, PostgreSQL deadlocks and serialisation failures, SQLite's busy
     /// and locked states.

@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: "0002_hardening",
         sql: include_str!("../../migrations/0002_hardening.sql"),
     },
+    Migration {
+        version: "0003_accounts",
+        sql: include_str!("../../migrations/0003_accounts.sql"),
+    },
 ];
 
 pub const CREATE_LEDGER: &str = "create table if not exists schema_migration (version text primary key, applied_at bigint not null)";

@@ -2,6 +2,8 @@
 //! (`sql_store!` in `engine.rs`), with SQLite and PostgreSQL supplying only their
 //! connection setup and the few dialect words that differ.
 
+pub mod accounts;
+mod account_sql;
 mod engine;
 mod error;
 mod migrate;
@@ -16,8 +18,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use crate::domain::access::Visibility;
 use crate::domain::conference::ConferenceFacts;
 
+pub use accounts::AccountStore;
 pub use error::{StoreError, StoreResult};
 pub use models::*;
 pub use resource::{Detail, ListFilter, Page, PageRequest, Record, Resource};
@@ -106,11 +110,16 @@ pub trait Store: Send + Sync + 'static {
     async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
     async fn close(&self);
 
+    /// Users, sessions, tokens, apps and the audit trail.
+    fn accounts(&self) -> &dyn AccountStore;
+
     /// The value of a shared secret, created from `generated` on first use. All
     /// instances on one database read the same value.
     async fn shared_secret(&self, name: &str, generated: &str) -> StoreResult<String>;
 
-    async fn app_by_api_key(&self, api_key: &str) -> StoreResult<Option<AppRecord>>;
+    /// The live app with this ingest key, or whose previous key is still in its
+    /// grace period at `now`.
+    async fn app_by_api_key(&self, api_key: &str, now: i64) -> StoreResult<Option<AppRecord>>;
     async fn session_identity(&self, session_id: Uuid) -> StoreResult<Option<SessionIdentity>>;
     async fn connection_identity(
         &self,
@@ -143,13 +152,21 @@ pub trait Store: Send + Sync + 'static {
     async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>>;
 
     /// One page of a resource, newest first, with the total count of the filter.
+    /// Only rows of live apps of the visible organizations are listed or counted.
     async fn list(
         &self,
+        visible: &Visibility,
         resource: Resource,
         filter: &ListFilter,
         page: &PageRequest,
     ) -> StoreResult<Page>;
-    async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>>;
+    /// One object, if it belongs to a live app of a visible organization.
+    async fn get(
+        &self,
+        visible: &Visibility,
+        resource: Resource,
+        id: Uuid,
+    ) -> StoreResult<Option<Detail>>;
 }
 
 /// What the demo seeder, the benchmarks and the tests need beyond serving: bulk
@@ -178,7 +195,6 @@ pub trait StoreTx: Send {
     // Accounts and apps.
     async fn upsert_organization(&mut self, name: &str, now: i64) -> StoreResult<Uuid>;
     async fn insert_app(&mut self, app: &AppRecord) -> StoreResult<()>;
-    async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()>;
 
     // Commands. Each command of a batch runs under a savepoint, taken lazily just
     // before its first statement, so a command that touches nothing costs nothing.

@@ -17,15 +17,10 @@ pub struct AppRecord {
     /// When set, `services/*` refuse the public API key alone.
     pub require_server_secret: bool,
     pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewAccount {
-    pub id: Uuid,
-    pub organization_id: Uuid,
-    pub email: String,
-    pub password_hash: String,
-    pub created_at: i64,
+    /// The key before the last rotation, accepted until `previous_key_expires_at`.
+    pub previous_api_key: Option<String>,
+    pub previous_key_expires_at: Option<i64>,
+    pub deleted_at: Option<i64>,
 }
 
 /// What never changes about a session once it exists, so it can be cached forever.

@@ -80,6 +80,12 @@ pub async fn drop_schema(url: &str, schema: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+super::account_sql::sql_account_store! {
+    database: sqlx::Postgres,
+    store: PgStore,
+    for_update: "for update",
+}
+
 super::engine::sql_store! {
     database: sqlx::Postgres,
     store: PgStore,

@@ -81,6 +81,12 @@ impl SqliteStore {
     }
 }
 
+super::account_sql::sql_account_store! {
+    database: sqlx::Sqlite,
+    store: SqliteStore,
+    for_update: "",
+}
+
 super::engine::sql_store! {
     database: sqlx::Sqlite,
     store: SqliteStore,
