@@ -13,14 +13,31 @@ use super::AppState;
 use super::client_address::{ClientAddress, peer_of};
 use crate::error::{ApiError, ErrorCode};
 
-/// django-cors-headers with `CORS_ORIGIN_ALLOW_ALL` and credentials: echo the origin,
-/// allow credentials, and answer preflights with 200.
+/// Whether a request is the SDK's: the SDK only ever POSTs and PUTs under `/v1/`
+/// (preflights included), while every `/v1/` GET is the dashboard's read API.
+fn is_sdk_request(request: &Request) -> bool {
+    let sdk_method = |method: &[u8]| method == b"POST" || method == b"PUT";
+    request.uri().path().starts_with("/v1/")
+        && match *request.method() {
+            Method::POST | Method::PUT => true,
+            Method::OPTIONS => request
+                .headers()
+                .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                .is_some_and(|method| sdk_method(method.as_bytes())),
+            _ => false,
+        }
+}
+
+/// For the SDK's routes, django-cors-headers with `CORS_ORIGIN_ALLOW_ALL` and
+/// credentials, as PeerMetrics answers: echo the origin, allow credentials, answer
+/// preflights with 200. The dashboard's routes send no CORS headers at all, so no
+/// other site's script can read them with a visitor's session.
 pub async fn cors(request: Request, next: Next) -> Response {
+    if !is_sdk_request(&request) {
+        return next.run(request).await;
+    }
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let is_preflight = request.method() == Method::OPTIONS
-        && request
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let is_preflight = request.method() == Method::OPTIONS;
     let mut response = if is_preflight {
         let mut preflight = StatusCode::OK.into_response();
         let headers = preflight.headers_mut();

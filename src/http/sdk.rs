@@ -894,16 +894,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origin_hosts_drop_scheme_and_port() {
-        assert_eq!(
-            origin_host("https://meet.example.com:8443"),
-            "meet.example.com"
-        );
-        assert_eq!(origin_host("http://[::1]:3000"), "::1");
-        assert_eq!(origin_host("meet.example.com"), "meet.example.com");
-    }
-
-    #[test]
     fn meta_accepts_floats_and_rejects_nested_values() {
         assert!(
             validate_meta(Some(serde_json::json!({"score": 4.5, "beta": true})))

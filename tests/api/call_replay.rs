@@ -1,5 +1,6 @@
 //! A complete two-party call, replayed exactly as the SDK sends it.
 
+use callvitals::domain::access::Visibility;
 use callvitals::store::{ListFilter, PageRequest, Resource};
 use serde_json::{Value, json};
 
@@ -15,6 +16,7 @@ async fn list(app: &TestApp, resource: Resource, conference: uuid::Uuid) -> Vec<
     };
     app.store
         .list(
+            &Visibility::Everything,
             resource,
             &filter,
             &PageRequest {

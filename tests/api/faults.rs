@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use callvitals::config::SettingsLayer;
 use callvitals::domain::conference::ConferenceFacts;
+use callvitals::domain::access::Visibility;
 use callvitals::store::*;
 use serde_json::json;
 use uuid::Uuid;
@@ -88,8 +89,11 @@ impl Store for FaultyStore {
     async fn shared_secret(&self, name: &str, generated: &str) -> StoreResult<String> {
         self.inner.shared_secret(name, generated).await
     }
-    async fn app_by_api_key(&self, api_key: &str) -> StoreResult<Option<AppRecord>> {
-        self.inner.app_by_api_key(api_key).await
+    async fn app_by_api_key(&self, api_key: &str, now: i64) -> StoreResult<Option<AppRecord>> {
+        self.inner.app_by_api_key(api_key, now).await
+    }
+    fn accounts(&self) -> &dyn AccountStore {
+        self.inner.accounts()
     }
     async fn session_identity(&self, id: Uuid) -> StoreResult<Option<SessionIdentity>> {
         self.inner.session_identity(id).await
@@ -121,14 +125,20 @@ impl Store for FaultyStore {
     }
     async fn list(
         &self,
+        visible: &Visibility,
         resource: Resource,
         filter: &ListFilter,
         page: &PageRequest,
     ) -> StoreResult<Page> {
-        self.inner.list(resource, filter, page).await
+        self.inner.list(visible, resource, filter, page).await
     }
-    async fn get(&self, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>> {
-        self.inner.get(resource, id).await
+    async fn get(
+        &self,
+        visible: &Visibility,
+        resource: Resource,
+        id: Uuid,
+    ) -> StoreResult<Option<Detail>> {
+        self.inner.get(visible, resource, id).await
     }
 }
 
@@ -166,9 +176,6 @@ impl StoreTx for FaultyTx {
     }
     async fn insert_app(&mut self, app: &AppRecord) -> StoreResult<()> {
         self.inner.insert_app(app).await
-    }
-    async fn insert_account(&mut self, account: &NewAccount) -> StoreResult<()> {
-        self.inner.insert_account(account).await
     }
     async fn lock_conference_key(&mut self, app: Uuid, id: &str) -> StoreResult<()> {
         self.inner.lock_conference_key(app, id).await

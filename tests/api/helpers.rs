@@ -1,7 +1,10 @@
+use callvitals::domain::access::Visibility;
 use callvitals::config::{Secret, Settings, SettingsLayer};
 use callvitals::domain::token::{SessionClaims, TokenKeys};
 use callvitals::http_client::{HttpClient, HttpResponse};
 use callvitals::startup::Application;
+use callvitals::domain::access::Role;
+use callvitals::store::accounts::UserRecord;
 use callvitals::store::{AppRecord, SharedMaintenance, SharedStore, TableCounts};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -155,6 +158,7 @@ pub fn settings(layer: SettingsLayer) -> Settings {
         // Tests sweep on demand; the server's own sweeper must not race them.
         sweep_interval_seconds: layer.sweep_interval_seconds.or(Some(3600)),
         max_body_bytes: layer.max_body_bytes.or(Some(64 * 1024)),
+        login_attempts_per_minute: layer.login_attempts_per_minute.or(Some(0)),
         ..layer
     })
 }
@@ -341,7 +345,7 @@ impl TestApp {
     pub async fn conference(&self, id: uuid::Uuid) -> serde_json::Value {
         let found = self
             .store
-            .get(callvitals::store::Resource::Conferences, id)
+            .get(&Visibility::Everything, callvitals::store::Resource::Conferences, id)
             .await;
         callvitals::http::render::detail_json(&found.expect("read").expect("the conference exists"))
     }
@@ -393,4 +397,113 @@ pub fn stats_body(
         },
         "peerId": peer, "connectionId": connection, "timeTaken": 3.1, "token": token
     })
+}
+
+/// How a dashboard request authenticates.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    Anonymous,
+    /// The session cookie's value.
+    Cookie(String),
+    Bearer(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub password: String,
+}
+
+impl TestApp {
+    /// A new user with `role` in `organization`, written straight to the store.
+    pub async fn user_in(&self, organization: uuid::Uuid, role: Role) -> TestUser {
+        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+        let user = UserRecord {
+            id: uuid::Uuid::new_v4(),
+            email: email.clone(),
+            password_hash: callvitals::domain::password::hash(&password),
+            created_at: callvitals::domain::time::now_micros(),
+        };
+        let accounts = self.store.accounts();
+        accounts.create_user(&user).await.unwrap().unwrap();
+        accounts
+            .set_membership(organization, user.id, role, user.created_at)
+            .await
+            .unwrap()
+            .unwrap();
+        TestUser {
+            id: user.id,
+            email,
+            password,
+        }
+    }
+
+    /// Logs in as a browser would; returns the session cookie's value.
+    pub async fn login(&self, user: &TestUser) -> String {
+        let response = self
+            .call(
+                "POST",
+                "/api/session",
+                &Auth::Anonymous,
+                Some(&json!({"email": user.email, "password": user.password})),
+            )
+            .await;
+        assert_eq!(response.status, 200, "login: {}", response.text());
+        session_cookie_of(&response).expect("login sets the session cookie")
+    }
+
+    /// A dashboard request. Like a browser on the dashboard's own page, it sends its
+    /// origin with requests that change something.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> HttpResponse {
+        let mut headers: Vec<(&str, String)> = vec![("content-type", "application/json".into())];
+        match auth {
+            Auth::Anonymous => {}
+            Auth::Cookie(value) => headers.push(("cookie", format!("callvitals_session={value}"))),
+            Auth::Bearer(token) => headers.push(("authorization", format!("Bearer {token}"))),
+        }
+        if method != "GET" {
+            headers.push(("origin", self.base.clone()));
+        }
+        self.call_with(method, path, &headers, body).await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> HttpResponse {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.client
+            .send(
+                hyper::Method::from_bytes(method.as_bytes()).unwrap(),
+                &self.url(path),
+                &headers,
+                body.map(Value::to_string).unwrap_or_default(),
+            )
+            .await
+            .expect("request")
+    }
+}
+
+/// The session cookie a response sets (None when it sets none or clears it).
+pub fn session_cookie_of(response: &HttpResponse) -> Option<String> {
+    response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|value| value.strip_prefix("callvitals_session="))
+        .and_then(|rest| rest.split(';').next())
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
 }

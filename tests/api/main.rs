@@ -5,6 +5,8 @@ mod helpers;
 
 mod hostile_input;
 
+mod access;
+mod accounts;
 mod bad_input;
 mod call_replay;
 mod concurrency;

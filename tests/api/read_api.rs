@@ -5,7 +5,7 @@ use crate::helpers::{ADMIN_TOKEN, Engine, TestApp};
 
 engine_tests!(
     lists_page_newest_first_behind_the_admin_token,
-    cors_echoes_the_origin_and_answers_preflights
+    cors_echoes_the_origin_and_answers_preflights_of_the_sdk_only
 );
 
 async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
@@ -81,7 +81,7 @@ async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
     app.stop().await;
 }
 
-async fn cors_echoes_the_origin_and_answers_preflights(engine: Engine) {
+async fn cors_echoes_the_origin_and_answers_preflights_of_the_sdk_only(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let preflight = app
         .client
@@ -127,5 +127,28 @@ async fn cors_echoes_the_origin_and_answers_preflights(engine: Engine) {
         response.headers["access-control-allow-origin"],
         "https://meet.example"
     );
+
+    // The dashboard's routes are same-origin only: no other site may read them.
+    for (method, path, requested) in [
+        (hyper::Method::GET, "/v1/apps", None),
+        (hyper::Method::OPTIONS, "/v1/apps", Some("GET")),
+        (hyper::Method::POST, "/api/session", None),
+        (hyper::Method::OPTIONS, "/api/session", Some("POST")),
+    ] {
+        let mut headers = vec![("origin", "https://evil.example")];
+        if let Some(requested) = requested {
+            headers.push(("access-control-request-method", requested));
+        }
+        let response = app
+            .client
+            .send(method.clone(), &app.url(path), &headers, "")
+            .await
+            .unwrap();
+        assert!(
+            !response.headers.contains_key("access-control-allow-origin")
+                && !response.headers.contains_key("access-control-allow-credentials"),
+            "{method} {path} sent CORS headers"
+        );
+    }
     app.stop().await;
 }

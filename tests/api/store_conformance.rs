@@ -1,5 +1,6 @@
 //! Storage behaviour both engines must share, tested through the `Store` interface.
 
+use callvitals::domain::access::Visibility;
 use callvitals::domain::conference::ConferenceFacts;
 use callvitals::domain::time::now_micros;
 use callvitals::store::{
@@ -178,6 +179,7 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
     let participants = test
         .store
         .list(
+            &Visibility::Everything,
             callvitals::store::Resource::Participants,
             &callvitals::store::ListFilter {
                 conference_id: Some(today.id),
@@ -190,7 +192,7 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
     assert_eq!(participants.count, 1);
     let stored = test
         .store
-        .get(callvitals::store::Resource::Conferences, today.id)
+        .get(&Visibility::Everything, callvitals::store::Resource::Conferences, today.id)
         .await
         .unwrap()
         .unwrap();
