@@ -8,10 +8,10 @@ use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::config::{Settings, SettingsLayer};
-use crate::domain::time::now_micros;
-use crate::startup::{Application, shutdown_signal};
 use crate::domain::access::Role;
 use crate::domain::allowed_hosts::AllowedHosts;
+use crate::domain::time::now_micros;
+use crate::startup::{Application, shutdown_signal};
 use crate::store::accounts::UserRecord;
 use crate::store::{AppRecord, SharedStore};
 
@@ -236,7 +236,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.map(|text| text.trim_end_matches(['\r', '\n']).to_owned());
             add_user(&store, &org, &email, password.as_deref(), role.into()).await?;
             store.close().await;
-            eprintln!("{email} is now {} of organization {org}", Role::from(role).as_str());
+            eprintln!(
+                "{email} is now {} of organization {org}",
+                Role::from(role).as_str()
+            );
             Ok(())
         }
     }
@@ -251,9 +254,11 @@ pub async fn create_app(
     domain: Option<String>,
 ) -> anyhow::Result<(AppRecord, String)> {
     let domain = match domain {
-        Some(patterns) => AllowedHosts::parse_list(patterns.split([',', ' ']).filter(|p| !p.is_empty()))
-            .map_err(|error| anyhow::anyhow!("--domain: {error}"))?
-            .to_stored(),
+        Some(patterns) => {
+            AllowedHosts::parse_list(patterns.split([',', ' ']).filter(|p| !p.is_empty()))
+                .map_err(|error| anyhow::anyhow!("--domain: {error}"))?
+                .to_stored()
+        }
         None => None,
     };
     let mut tx = store.begin().await?;
@@ -277,7 +282,8 @@ pub async fn add_user(
     let user_id = match accounts.user_by_email(email).await? {
         Some(user) => user.id,
         None => {
-            let password = password.ok_or_else(|| anyhow::anyhow!("a new user needs a password"))?;
+            let password =
+                password.ok_or_else(|| anyhow::anyhow!("a new user needs a password"))?;
             crate::domain::password::check_policy(password)?;
             let user = UserRecord {
                 id: Uuid::new_v4(),
@@ -310,14 +316,24 @@ const DEMO_OWNER: &str = "demo@callvitals.local";
 
 async fn demo_login(store: &SharedStore) -> anyhow::Result<(String, String)> {
     let password = crate::domain::secret::generate()[..20].to_owned();
-    let user_id = add_user(store, crate::demo::ORGANIZATION, DEMO_OWNER, Some(&password), Role::Owner).await?;
+    let user_id = add_user(
+        store,
+        crate::demo::ORGANIZATION,
+        DEMO_OWNER,
+        Some(&password),
+        Role::Owner,
+    )
+    .await?;
     store
         .accounts()
         .set_password(user_id, &crate::domain::password::hash(&password), None)
         .await?;
-    let (_, token) = crate::accounts::Accounts::new(store.clone(), Settings::from_layer(SettingsLayer::default()).accounts())
-        .create_token(user_id, "demo", Some(now_micros() + 7 * 24 * 3_600_000_000))
-        .await?;
+    let (_, token) = crate::accounts::Accounts::new(
+        store.clone(),
+        Settings::from_layer(SettingsLayer::default()).accounts(),
+    )
+    .create_token(user_id, "demo", Some(now_micros() + 7 * 24 * 3_600_000_000))
+    .await?;
     Ok((password, token))
 }
 

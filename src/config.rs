@@ -222,7 +222,8 @@ impl Settings {
             data_dir: layer.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             database_url: layer.database_url,
             redis_url: layer.redis_url,
-            admin_token: layer.admin_token,
+            // An empty token (`CALLVITALS_ADMIN_TOKEN=`) is no token: no operator access.
+            admin_token: layer.admin_token.filter(|token| !token.expose().is_empty()),
             init_token_secret: layer.init_token_secret,
             session_token_secret: layer.session_token_secret,
             public_url: layer.public_url,

@@ -137,7 +137,10 @@ mod tests {
     #[test]
     fn the_operator_owns_everything() {
         let operator = Caller::operator();
-        assert_eq!(operator.require(Uuid::new_v4(), Role::Owner), Ok(Role::Owner));
+        assert_eq!(
+            operator.require(Uuid::new_v4(), Role::Owner),
+            Ok(Role::Owner)
+        );
         assert_eq!(operator.visibility(), Visibility::Everything);
         assert_eq!(operator.actor(), "admin token");
     }

@@ -130,9 +130,10 @@ impl Accounts {
         let user = self.store.accounts().user_by_email(&email).await?;
         let stored = user.as_ref().map(|user| user.password_hash.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-            .await
-            .unwrap_or(false);
+        let matches =
+            tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+                .await
+                .unwrap_or(false);
         Ok(match user {
             Some(user) if matches => Ok(user),
             other => Err(LoginError::BadCredentials {
@@ -210,7 +211,11 @@ impl Accounts {
             .await
     }
 
-    async fn caller_for(&self, user_id: Uuid, credential: Credential) -> StoreResult<Option<Caller>> {
+    async fn caller_for(
+        &self,
+        user_id: Uuid,
+        credential: Credential,
+    ) -> StoreResult<Option<Caller>> {
         let accounts = self.store.accounts();
         let Some(user) = accounts.user_by_id(user_id).await? else {
             return Ok(None);

@@ -77,8 +77,7 @@ impl HostPattern {
             None => (false, trimmed),
         };
         let (host, port) = split_host_port(rest).ok_or_else(invalid)?;
-        if !valid_host(&host) || (wildcard && !host.contains(|c: char| c.is_ascii_alphabetic()))
-        {
+        if !valid_host(&host) || (wildcard && !host.contains(|c: char| c.is_ascii_alphabetic())) {
             return Err(invalid());
         }
         Ok(HostPattern {
@@ -133,9 +132,7 @@ impl AllowedHosts {
             }
         }
         if parsed.len() > MAX_PATTERNS {
-            return Err(InvalidPattern(format!(
-                "more than {MAX_PATTERNS} patterns"
-            )));
+            return Err(InvalidPattern(format!("more than {MAX_PATTERNS} patterns")));
         }
         Ok(AllowedHosts(parsed))
     }
@@ -251,7 +248,17 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_refused() {
-        for bad in ["", "*", "*.", "a b", "ex*ample.com", "host:0", "host:99999", "*.1.2", "https://x.com"] {
+        for bad in [
+            "",
+            "*",
+            "*.",
+            "a b",
+            "ex*ample.com",
+            "host:0",
+            "host:99999",
+            "*.1.2",
+            "https://x.com",
+        ] {
             assert!(HostPattern::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -261,7 +268,10 @@ mod tests {
         let list = hosts(&["*.Example.com", "localhost:3000", "[::1]:5173"]);
         let stored = list.to_stored().unwrap();
         assert_eq!(stored, "*.example.com localhost:3000 [::1]:5173");
-        assert_eq!(AllowedHosts::from_stored(Some(&stored)), StoredHosts::Only(list));
+        assert_eq!(
+            AllowedHosts::from_stored(Some(&stored)),
+            StoredHosts::Only(list)
+        );
         assert_eq!(AllowedHosts::from_stored(None), StoredHosts::Anyone);
         assert!(!StoredHosts::Only(hosts(&["a.com"])).allows(None));
     }

@@ -7,14 +7,16 @@ use std::sync::{Arc, LazyLock};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use utoipa::{PartialSchema, ToSchema};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, RefOr, ResponseBuilder,
-    ResponsesBuilder, Schema,
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, RefOr,
+    ResponseBuilder, ResponsesBuilder, Schema,
+};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::routes::{Access, route_table, schema};
 
@@ -52,7 +54,10 @@ pub fn document() -> OpenApi {
             .tag(route.tag)
             .description(Some(format!("Access: {}.", route.access.as_str())));
         for segment in route.path.split('/') {
-            if let Some(name) = segment.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
+            if let Some(name) = segment
+                .strip_prefix('{')
+                .and_then(|rest| rest.strip_suffix('}'))
+            {
                 operation = operation.parameter(
                     ParameterBuilder::new()
                         .name(name)
@@ -106,16 +111,27 @@ pub fn document() -> OpenApi {
                     .build(),
             );
             operation = operation
-                .security(SecurityRequirement::new::<_, [&str; 0], &str>("session", []))
+                .security(SecurityRequirement::new::<_, [&str; 0], &str>(
+                    "session",
+                    [],
+                ))
                 .security(SecurityRequirement::new::<_, [&str; 0], &str>("bearer", []));
         }
-        paths.add_path_operation(&route.path, vec![http_method(&route.method)], operation.responses(responses.build()));
+        paths.add_path_operation(
+            &route.path,
+            vec![http_method(&route.method)],
+            operation.responses(responses.build()),
+        );
     }
     let mut bearer = Http::new(HttpAuthScheme::Bearer);
-    bearer.description = Some("A personal API token (cvt_…), or the operator's CALLVITALS_ADMIN_TOKEN".into());
+    bearer.description =
+        Some("A personal API token (cvt_…), or the operator's CALLVITALS_ADMIN_TOKEN".into());
     let components = ComponentsBuilder::new()
         .schemas_from_iter(schemas)
-        .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("callvitals_session"))))
+        .security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("callvitals_session"))),
+        )
         .security_scheme("bearer", SecurityScheme::Http(bearer))
         .build();
     OpenApiBuilder::new()
@@ -135,7 +151,11 @@ pub fn document() -> OpenApi {
 }
 
 static DOCUMENT: LazyLock<Arc<String>> = LazyLock::new(|| {
-    Arc::new(document().to_json().expect("the OpenAPI document serialises"))
+    Arc::new(
+        document()
+            .to_json()
+            .expect("the OpenAPI document serialises"),
+    )
 });
 
 pub async fn serve() -> Response {

@@ -144,7 +144,10 @@ const LIST_QUERY: &[(&str, &str)] = &[
     ("conferenceId", "conference UUID"),
     ("participantId", "participant UUID"),
     ("sessionId", "session UUID (connections, issues)"),
-    ("created_at_gte", "ISO 8601 time, inclusive (also _gt, _lte, _lt)"),
+    (
+        "created_at_gte",
+        "ISO 8601 time, inclusive (also _gt, _lte, _lt)",
+    ),
     ("issue_code", "issue code (conferences, issues)"),
     ("duration_gte", "seconds (conferences; also duration_lt)"),
     ("ongoing", "true or false (conferences)"),
@@ -165,24 +168,108 @@ pub fn routes() -> Vec<Route> {
     let mut routes = Builder(Vec::new());
 
     // The SDK's ingest API (`peermetrics-api.md` §2), answered byte for byte.
-    routes.add(Method::POST, "/v1/initialize", Sdk, Ingest, "ingest", "Start a page's reporting: an app key in, an init token out", post(sdk::initialize));
-    routes.add(Method::POST, "/v1/sessions", Sdk, Ingest, "ingest", "Create a session (init token)", post(sdk::create_session));
-    routes.add(Method::PUT, "/v1/sessions", Sdk, Ingest, "ingest", "Update a session (session token)", on(MethodFilter::PUT, sdk::update_session));
+    routes.add(
+        Method::POST,
+        "/v1/initialize",
+        Sdk,
+        Ingest,
+        "ingest",
+        "Start a page's reporting: an app key in, an init token out",
+        post(sdk::initialize),
+    );
+    routes.add(
+        Method::POST,
+        "/v1/sessions",
+        Sdk,
+        Ingest,
+        "ingest",
+        "Create a session (init token)",
+        post(sdk::create_session),
+    );
+    routes.add(
+        Method::PUT,
+        "/v1/sessions",
+        Sdk,
+        Ingest,
+        "ingest",
+        "Update a session (session token)",
+        on(MethodFilter::PUT, sdk::update_session),
+    );
     for (path, category, what) in [
-        ("/v1/connection", EventCategory::Connection, "connection events"),
-        ("/v1/events/browser", EventCategory::Browser, "browser events"),
-        ("/v1/events/get-user-media", EventCategory::GetUserMedia, "getUserMedia events"),
+        (
+            "/v1/connection",
+            EventCategory::Connection,
+            "connection events",
+        ),
+        (
+            "/v1/events/browser",
+            EventCategory::Browser,
+            "browser events",
+        ),
+        (
+            "/v1/events/get-user-media",
+            EventCategory::GetUserMedia,
+            "getUserMedia events",
+        ),
     ] {
         let handler = move |State(state): State<Arc<AppState>>, body: body::SdkBody| {
             sdk::post_event(category, state, body.0)
         };
-        routes.add(Method::POST, path, Sdk, Ingest, "ingest", format!("Report {what} (session token)"), post(handler));
+        routes.add(
+            Method::POST,
+            path,
+            Sdk,
+            Ingest,
+            "ingest",
+            format!("Report {what} (session token)"),
+            post(handler),
+        );
     }
-    routes.add(Method::POST, "/v1/stats", Sdk, Ingest, "ingest", "Report a getStats sample (session token)", post(sdk::post_stats));
-    routes.add(Method::POST, "/v1/tracks", Sdk, Ingest, "ingest", "Report a track (session token)", post(sdk::post_track));
-    routes.add(Method::PUT, "/v1/tracks", Sdk, Ingest, "ingest", "Update a track (session token)", on(MethodFilter::PUT, sdk::put_track));
-    routes.add(Method::POST, "/v1/services/stop-conference", Sdk, Ingest, "services", "End a conference (server secret)", post(sdk::stop_conference));
-    routes.add(Method::POST, "/v1/services/get-url", Sdk, Ingest, "services", "Dashboard link of a conference or participant (server secret)", post(sdk::get_url));
+    routes.add(
+        Method::POST,
+        "/v1/stats",
+        Sdk,
+        Ingest,
+        "ingest",
+        "Report a getStats sample (session token)",
+        post(sdk::post_stats),
+    );
+    routes.add(
+        Method::POST,
+        "/v1/tracks",
+        Sdk,
+        Ingest,
+        "ingest",
+        "Report a track (session token)",
+        post(sdk::post_track),
+    );
+    routes.add(
+        Method::PUT,
+        "/v1/tracks",
+        Sdk,
+        Ingest,
+        "ingest",
+        "Update a track (session token)",
+        on(MethodFilter::PUT, sdk::put_track),
+    );
+    routes.add(
+        Method::POST,
+        "/v1/services/stop-conference",
+        Sdk,
+        Ingest,
+        "services",
+        "End a conference (server secret)",
+        post(sdk::stop_conference),
+    );
+    routes.add(
+        Method::POST,
+        "/v1/services/get-url",
+        Sdk,
+        Ingest,
+        "services",
+        "Dashboard link of a conference or participant (server secret)",
+        post(sdk::get_url),
+    );
 
     // The read API (`peermetrics-api.md` §3.1): one generic pair for every resource,
     // restricted to what the caller may see.
@@ -198,82 +285,270 @@ pub fn routes() -> Vec<Route> {
             read::list(resource, caller, state, query)
         };
         routes
-            .add(Method::GET, format!("/v1/{path}"), Member, Dashboard, "read", format!("List {path}, newest first"), get(list))
-            .query(if resource == Resource::Apps { PAGE_QUERY } else { LIST_QUERY });
+            .add(
+                Method::GET,
+                format!("/v1/{path}"),
+                Member,
+                Dashboard,
+                "read",
+                format!("List {path}, newest first"),
+                get(list),
+            )
+            .query(if resource == Resource::Apps {
+                PAGE_QUERY
+            } else {
+                LIST_QUERY
+            });
         let detail = move |caller: Caller, state: State<Arc<AppState>>, id: Path<String>| {
             read::detail(resource, caller, state, id)
         };
-        routes.add(Method::GET, format!("/v1/{path}/{{id}}"), Member, Dashboard, "read", format!("One of {path}"), get(detail));
+        routes.add(
+            Method::GET,
+            format!("/v1/{path}/{{id}}"),
+            Member,
+            Dashboard,
+            "read",
+            format!("One of {path}"),
+            get(detail),
+        );
     }
 
     // Accounts.
     routes
-        .add(Method::POST, "/api/session", Public, Dashboard, "session", "Log in: sets the session cookie", on(MethodFilter::POST, session::login))
+        .add(
+            Method::POST,
+            "/api/session",
+            Public,
+            Dashboard,
+            "session",
+            "Log in: sets the session cookie",
+            on(MethodFilter::POST, session::login),
+        )
         .body(schema::<session::LoginRequest>)
         .answers(200, Some(schema::<views::SessionView>));
     routes
-        .add(Method::GET, "/api/session", User, Dashboard, "session", "The caller, their organizations and roles", get(session::current))
+        .add(
+            Method::GET,
+            "/api/session",
+            User,
+            Dashboard,
+            "session",
+            "The caller, their organizations and roles",
+            get(session::current),
+        )
         .answers(200, Some(schema::<views::SessionView>));
     routes
-        .add(Method::DELETE, "/api/session", User, Dashboard, "session", "Log out", on(MethodFilter::DELETE, session::logout))
+        .add(
+            Method::DELETE,
+            "/api/session",
+            User,
+            Dashboard,
+            "session",
+            "Log out",
+            on(MethodFilter::DELETE, session::logout),
+        )
         .answers(204, None);
     routes
-        .add(Method::PUT, "/api/me/password", User, Dashboard, "session", "Change one's own password (ends one's other sessions)", on(MethodFilter::PUT, session::change_password))
+        .add(
+            Method::PUT,
+            "/api/me/password",
+            User,
+            Dashboard,
+            "session",
+            "Change one's own password (ends one's other sessions)",
+            on(MethodFilter::PUT, session::change_password),
+        )
         .body(schema::<session::PasswordChange>);
     routes
-        .add(Method::GET, "/api/tokens", User, Dashboard, "tokens", "One's personal API tokens", get(tokens::list))
+        .add(
+            Method::GET,
+            "/api/tokens",
+            User,
+            Dashboard,
+            "tokens",
+            "One's personal API tokens",
+            get(tokens::list),
+        )
         .answers(200, Some(list_of::<views::TokenView>));
     routes
-        .add(Method::POST, "/api/tokens", User, Dashboard, "tokens", "Create a personal API token (shown once)", on(MethodFilter::POST, tokens::create))
+        .add(
+            Method::POST,
+            "/api/tokens",
+            User,
+            Dashboard,
+            "tokens",
+            "Create a personal API token (shown once)",
+            on(MethodFilter::POST, tokens::create),
+        )
         .body(schema::<tokens::NewToken>)
         .answers(201, Some(schema::<views::CreatedTokenView>));
     routes
-        .add(Method::DELETE, "/api/tokens/{id}", User, Dashboard, "tokens", "Revoke one of one's tokens", on(MethodFilter::DELETE, tokens::revoke))
+        .add(
+            Method::DELETE,
+            "/api/tokens/{id}",
+            User,
+            Dashboard,
+            "tokens",
+            "Revoke one of one's tokens",
+            on(MethodFilter::DELETE, tokens::revoke),
+        )
         .answers(204, None);
 
     // Organizations, members, apps, audit.
     routes
-        .add(Method::POST, "/api/organizations", User, Dashboard, "organizations", "Create an organization, owned by the caller", on(MethodFilter::POST, organizations::create))
+        .add(
+            Method::POST,
+            "/api/organizations",
+            User,
+            Dashboard,
+            "organizations",
+            "Create an organization, owned by the caller",
+            on(MethodFilter::POST, organizations::create),
+        )
         .body(schema::<organizations::NewOrganization>)
         .answers(201, Some(schema::<views::OrganizationView>));
     routes
-        .add(Method::GET, "/api/organizations/{id}/members", Member, Dashboard, "organizations", "Members and roles", get(organizations::members))
+        .add(
+            Method::GET,
+            "/api/organizations/{id}/members",
+            Member,
+            Dashboard,
+            "organizations",
+            "Members and roles",
+            get(organizations::members),
+        )
         .answers(200, Some(list_of::<views::MemberView>));
     routes
-        .add(Method::POST, "/api/organizations/{id}/members", Owner, Dashboard, "organizations", "Add a member (a new email gets an account with a one-time password)", on(MethodFilter::POST, organizations::add_member))
+        .add(
+            Method::POST,
+            "/api/organizations/{id}/members",
+            Owner,
+            Dashboard,
+            "organizations",
+            "Add a member (a new email gets an account with a one-time password)",
+            on(MethodFilter::POST, organizations::add_member),
+        )
         .body(schema::<organizations::NewMember>)
         .answers(201, Some(schema::<views::AddedMemberView>));
     routes
-        .add(Method::PUT, "/api/organizations/{id}/members/{user}", Owner, Dashboard, "organizations", "Change a member's role", on(MethodFilter::PUT, organizations::change_role))
+        .add(
+            Method::PUT,
+            "/api/organizations/{id}/members/{user}",
+            Owner,
+            Dashboard,
+            "organizations",
+            "Change a member's role",
+            on(MethodFilter::PUT, organizations::change_role),
+        )
         .body(schema::<organizations::RoleChange>);
     routes
-        .add(Method::DELETE, "/api/organizations/{id}/members/{user}", Owner, Dashboard, "organizations", "Remove a member", on(MethodFilter::DELETE, organizations::remove_member))
+        .add(
+            Method::DELETE,
+            "/api/organizations/{id}/members/{user}",
+            Owner,
+            Dashboard,
+            "organizations",
+            "Remove a member",
+            on(MethodFilter::DELETE, organizations::remove_member),
+        )
         .answers(204, None);
     routes
-        .add(Method::GET, "/api/organizations/{id}/audit", Owner, Dashboard, "organizations", "The audit trail, newest first", get(organizations::audit_trail))
+        .add(
+            Method::GET,
+            "/api/organizations/{id}/audit",
+            Owner,
+            Dashboard,
+            "organizations",
+            "The audit trail, newest first",
+            get(organizations::audit_trail),
+        )
         .query(PAGE_QUERY)
         .answers(200, Some(schema::<views::AuditPage>));
     routes
-        .add(Method::POST, "/api/organizations/{id}/apps", Owner, Dashboard, "apps", "Create an app (its server secret is shown once)", on(MethodFilter::POST, apps::create))
+        .add(
+            Method::POST,
+            "/api/organizations/{id}/apps",
+            Owner,
+            Dashboard,
+            "apps",
+            "Create an app (its server secret is shown once)",
+            on(MethodFilter::POST, apps::create),
+        )
         .body(schema::<apps::NewApp>)
         .answers(201, Some(schema::<views::CreatedAppView>));
     routes
-        .add(Method::PATCH, "/api/apps/{id}", Owner, Dashboard, "apps", "Rename an app, set its allowed hosts, recording, server secret requirement", on(MethodFilter::PATCH, apps::update))
+        .add(
+            Method::PATCH,
+            "/api/apps/{id}",
+            Owner,
+            Dashboard,
+            "apps",
+            "Rename an app, set its allowed hosts, recording, server secret requirement",
+            on(MethodFilter::PATCH, apps::update),
+        )
         .body(schema::<apps::AppUpdate>)
         .answers(200, Some(schema::<views::AppView>));
     routes
-        .add(Method::DELETE, "/api/apps/{id}", Owner, Dashboard, "apps", "Delete an app", on(MethodFilter::DELETE, apps::delete))
+        .add(
+            Method::DELETE,
+            "/api/apps/{id}",
+            Owner,
+            Dashboard,
+            "apps",
+            "Delete an app",
+            on(MethodFilter::DELETE, apps::delete),
+        )
         .answers(204, None);
     routes
-        .add(Method::POST, "/api/apps/{id}/rotate-key", Owner, Dashboard, "apps", "Replace the ingest key, with an optional grace period for the old one", on(MethodFilter::POST, apps::rotate_key))
+        .add(
+            Method::POST,
+            "/api/apps/{id}/rotate-key",
+            Owner,
+            Dashboard,
+            "apps",
+            "Replace the ingest key, with an optional grace period for the old one",
+            on(MethodFilter::POST, apps::rotate_key),
+        )
         .body(schema::<apps::KeyRotation>)
         .answers(200, Some(schema::<views::AppView>));
 
     // Operations.
-    routes.add(Method::GET, "/api/openapi.json", Public, Operations, "operations", "This document", get(super::openapi::serve));
-    routes.add(Method::GET, "/health", Public, Operations, "operations", "Store and ingest writer health (503 when unhealthy)", get(super::health));
-    routes.add(Method::GET, "/metrics", Public, Operations, "operations", "Prometheus metrics (here unless CALLVITALS_METRICS_BIND moves them)", get(super::metrics));
-    routes.add(Method::GET, "/", Public, Operations, "operations", "What runs here", get(super::home));
+    routes.add(
+        Method::GET,
+        "/api/openapi.json",
+        Public,
+        Operations,
+        "operations",
+        "This document",
+        get(super::openapi::serve),
+    );
+    routes.add(
+        Method::GET,
+        "/health",
+        Public,
+        Operations,
+        "operations",
+        "Store and ingest writer health (503 when unhealthy)",
+        get(super::health),
+    );
+    routes.add(
+        Method::GET,
+        "/metrics",
+        Public,
+        Operations,
+        "operations",
+        "Prometheus metrics (here unless CALLVITALS_METRICS_BIND moves them)",
+        get(super::metrics),
+    );
+    routes.add(
+        Method::GET,
+        "/",
+        Public,
+        Operations,
+        "operations",
+        "What runs here",
+        get(super::home),
+    );
     routes.0
 }
 

@@ -92,7 +92,11 @@ impl AppState {
     /// still hold tokens: they get the answer `/initialize` now gives, which the SDK
     /// treats as final, and nothing of theirs is stored.
     async fn require_recording(&self, app_id: Uuid) -> ApiResult<()> {
-        match self.identities.app_by_id(self.store.as_ref(), app_id).await? {
+        match self
+            .identities
+            .app_by_id(self.store.as_ref(), app_id)
+            .await?
+        {
             Some(app) if app.recording => Ok(()),
             Some(_) => Err(ErrorCode::AppNotRecording.into()),
             None => Err(ErrorCode::InvalidApiKey.into()),

@@ -72,7 +72,11 @@ impl IdentityCache {
     }
 
     /// A live app by id (None once deleted), re-read after [`APP_TTL`].
-    pub async fn app_by_id(&self, store: &dyn Store, app_id: Uuid) -> StoreResult<Option<AppRecord>> {
+    pub async fn app_by_id(
+        &self,
+        store: &dyn Store,
+        app_id: Uuid,
+    ) -> StoreResult<Option<AppRecord>> {
         if let Some((app, fetched)) = self
             .apps_by_id
             .read()

@@ -2,8 +2,8 @@
 //! (`sql_store!` in `engine.rs`), with SQLite and PostgreSQL supplying only their
 //! connection setup and the few dialect words that differ.
 
-pub mod accounts;
 mod account_sql;
+pub mod accounts;
 mod engine;
 mod error;
 mod migrate;

@@ -62,10 +62,26 @@ const EXPECTED: &[(&str, &str, [u16; 4])] = &[
     ("POST", "/api/tokens", [401, 201, 201, 201]),
     ("DELETE", "/api/tokens/{id}", [401, 204, 204, 204]),
     ("POST", "/api/organizations", [401, 201, 201, 201]),
-    ("GET", "/api/organizations/{id}/members", [401, 404, 200, 200]),
-    ("POST", "/api/organizations/{id}/members", [401, 404, 403, 201]),
-    ("PUT", "/api/organizations/{id}/members/{user}", [401, 404, 403, 200]),
-    ("DELETE", "/api/organizations/{id}/members/{user}", [401, 404, 403, 204]),
+    (
+        "GET",
+        "/api/organizations/{id}/members",
+        [401, 404, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/organizations/{id}/members",
+        [401, 404, 403, 201],
+    ),
+    (
+        "PUT",
+        "/api/organizations/{id}/members/{user}",
+        [401, 404, 403, 200],
+    ),
+    (
+        "DELETE",
+        "/api/organizations/{id}/members/{user}",
+        [401, 404, 403, 204],
+    ),
     ("GET", "/api/organizations/{id}/audit", [401, 404, 403, 200]),
     ("POST", "/api/organizations/{id}/apps", [401, 404, 403, 201]),
     ("PATCH", "/api/apps/{id}", [401, 404, 403, 200]),
@@ -111,7 +127,12 @@ impl World {
     }
 
     fn id_of(&self, resource: &str) -> &str {
-        &self.ids.iter().find(|(name, _)| *name == resource).unwrap().1
+        &self
+            .ids
+            .iter()
+            .find(|(name, _)| *name == resource)
+            .unwrap()
+            .1
     }
 
     fn org_a(&self) -> uuid::Uuid {
@@ -155,7 +176,9 @@ impl World {
                 (path.to_owned(), None)
             }
             ("PUT", "/api/me/password") => {
-                let password = self.user(who).map_or("x".repeat(12), |user| user.password.clone());
+                let password = self
+                    .user(who)
+                    .map_or("x".repeat(12), |user| user.password.clone());
                 (
                     path.to_owned(),
                     Some(json!({"current_password": password, "new_password": password})),
@@ -168,7 +191,10 @@ impl World {
                     self.app.store.clone(),
                     crate::helpers::settings(Default::default()).accounts(),
                 );
-                let (row, _) = accounts.create_token(owner.id, "spare", None).await.unwrap();
+                let (row, _) = accounts
+                    .create_token(owner.id, "spare", None)
+                    .await
+                    .unwrap();
                 (format!("/api/tokens/{}", row.id), None)
             }
             ("POST", "/api/organizations") => (
@@ -177,21 +203,30 @@ impl World {
             ),
             ("POST", "/api/organizations/{id}/members") => (
                 path.replace("{id}", &org),
-                Some(json!({"email": format!("{}@example.com", uuid::Uuid::new_v4().simple()), "role": "member"})),
+                Some(
+                    json!({"email": format!("{}@example.com", uuid::Uuid::new_v4().simple()), "role": "member"}),
+                ),
             ),
             (_, "/api/organizations/{id}/members/{user}") => {
                 let spare = self.app.user_in(self.org_a(), Role::Member).await;
-                let path = path.replace("{id}", &org).replace("{user}", &spare.id.to_string());
+                let path = path
+                    .replace("{id}", &org)
+                    .replace("{user}", &spare.id.to_string());
                 (path, (method == "PUT").then(|| json!({"role": "owner"})))
             }
             ("POST", "/api/organizations/{id}/apps") => (
                 path.replace("{id}", &org),
-                Some(json!({"name": format!("app-{}", uuid::Uuid::new_v4().simple()), "domains": ["*.example.com"]})),
+                Some(
+                    json!({"name": format!("app-{}", uuid::Uuid::new_v4().simple()), "domains": ["*.example.com"]}),
+                ),
             ),
             (_, "/api/organizations/{id}/members" | "/api/organizations/{id}/audit") => {
                 (path.replace("{id}", &org), None)
             }
-            ("PATCH", "/api/apps/{id}") => (path.replace("{id}", &app_id), Some(json!({"recording": true}))),
+            ("PATCH", "/api/apps/{id}") => (
+                path.replace("{id}", &app_id),
+                Some(json!({"recording": true})),
+            ),
             ("DELETE", "/api/apps/{id}") => (path.replace("{id}", &self.spare_app().await), None),
             ("POST", "/api/apps/{id}/rotate-key") => (
                 path.replace("{id}", &self.spare_app().await),
@@ -239,12 +274,21 @@ async fn world(engine: Engine) -> World {
     ];
 
     let mut ids = vec![("apps", app.app.id.to_string())];
-    for resource in ["conferences", "participants", "sessions", "connections", "issues"] {
+    for resource in [
+        "conferences",
+        "participants",
+        "sessions",
+        "connections",
+        "issues",
+    ] {
         let page = app
             .admin_get(&format!("/v1/{resource}?appId={}", app.app.id))
             .await
             .json();
-        let id = page["results"][0]["id"].as_str().unwrap_or_else(|| panic!("a row of {resource}")).to_owned();
+        let id = page["results"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a row of {resource}"))
+            .to_owned();
         ids.push((resource, id));
     }
     let mut marks_a: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
@@ -305,10 +349,18 @@ async fn every_route_answers_each_caller_as_its_access_says(engine: Engine) {
             .find(|(method, path, _)| *method == route.method.as_str() && *path == route.path)
             .unwrap();
         if matches!(route.access, Access::User | Access::Member | Access::Owner) {
-            assert_eq!(statuses[0], 401, "{} {} lets anonymous callers in", route.method, route.path);
+            assert_eq!(
+                statuses[0], 401,
+                "{} {} lets anonymous callers in",
+                route.method, route.path
+            );
         }
         if route.access == Access::Owner {
-            assert_eq!(statuses[2], 403, "{} {} lets members change things", route.method, route.path);
+            assert_eq!(
+                statuses[2], 403,
+                "{} {} lets members change things",
+                route.method, route.path
+            );
         }
     }
 
@@ -318,7 +370,10 @@ async fn every_route_answers_each_caller_as_its_access_says(engine: Engine) {
         let mut same_status = None;
         for (index, who) in EVERYONE.into_iter().enumerate() {
             let (concrete, body, auth) = world.request(method, path, who).await;
-            let response = world.app.call(method, &concrete, &auth, body.as_ref()).await;
+            let response = world
+                .app
+                .call(method, &concrete, &auth, body.as_ref())
+                .await;
             let status = response.status.as_u16();
             if *statuses == SAME && status >= 500 {
                 failures.push(format!("{method} {path} as {who:?}: {status}"));
@@ -340,12 +395,21 @@ async fn every_route_answers_each_caller_as_its_access_says(engine: Engine) {
                 Who::Member | Who::Owner => &world.marks_b,
             };
             // Public pages name no tenant at all; the outsider may see their own.
-            let leaked: Vec<&String> = foreign.iter().filter(|mark| text.contains(mark.as_str())).collect();
+            let leaked: Vec<&String> = foreign
+                .iter()
+                .filter(|mark| text.contains(mark.as_str()))
+                .collect();
             if !leaked.is_empty() {
-                failures.push(format!("{method} {path} as {who:?} leaked {leaked:?}: {text}"));
+                failures.push(format!(
+                    "{method} {path} as {who:?} leaked {leaked:?}: {text}"
+                ));
             }
             if who == Who::Anonymous {
-                let own: Vec<&String> = world.marks_b.iter().filter(|mark| text.contains(mark.as_str())).collect();
+                let own: Vec<&String> = world
+                    .marks_b
+                    .iter()
+                    .filter(|mark| text.contains(mark.as_str()))
+                    .collect();
                 if !own.is_empty() {
                     failures.push(format!("{method} {path} anonymous leaked {own:?}"));
                 }
@@ -356,19 +420,38 @@ async fn every_route_answers_each_caller_as_its_access_says(engine: Engine) {
 
     // Lists are filtered, not refused: the outsider's lists of tenant A are empty.
     let app_a = world.app.app.id;
-    for resource in ["conferences", "participants", "sessions", "connections", "issues"] {
+    for resource in [
+        "conferences",
+        "participants",
+        "sessions",
+        "connections",
+        "issues",
+    ] {
         let outsider = world
             .app
-            .call("GET", &format!("/v1/{resource}?appId={app_a}"), &world.auth(Who::Outsider), None)
+            .call(
+                "GET",
+                &format!("/v1/{resource}?appId={app_a}"),
+                &world.auth(Who::Outsider),
+                None,
+            )
             .await
             .json();
         assert_eq!(outsider["count"], 0, "{resource}: {outsider}");
         let member = world
             .app
-            .call("GET", &format!("/v1/{resource}?appId={app_a}"), &world.auth(Who::Member), None)
+            .call(
+                "GET",
+                &format!("/v1/{resource}?appId={app_a}"),
+                &world.auth(Who::Member),
+                None,
+            )
             .await
             .json();
-        assert!(member["count"].as_i64().unwrap() >= 1, "{resource}: {member}");
+        assert!(
+            member["count"].as_i64().unwrap() >= 1,
+            "{resource}: {member}"
+        );
     }
     world.app.stop().await;
 }

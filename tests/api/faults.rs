@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use callvitals::config::SettingsLayer;
-use callvitals::domain::conference::ConferenceFacts;
 use callvitals::domain::access::Visibility;
+use callvitals::domain::conference::ConferenceFacts;
 use callvitals::store::*;
 use serde_json::json;
 use uuid::Uuid;

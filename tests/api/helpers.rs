@@ -1,9 +1,9 @@
-use callvitals::domain::access::Visibility;
 use callvitals::config::{Secret, Settings, SettingsLayer};
+use callvitals::domain::access::Role;
+use callvitals::domain::access::Visibility;
 use callvitals::domain::token::{SessionClaims, TokenKeys};
 use callvitals::http_client::{HttpClient, HttpResponse};
 use callvitals::startup::Application;
-use callvitals::domain::access::Role;
 use callvitals::store::accounts::UserRecord;
 use callvitals::store::{AppRecord, SharedMaintenance, SharedStore, TableCounts};
 use serde_json::{Value, json};
@@ -150,7 +150,7 @@ pub struct TestApp {
 pub fn settings(layer: SettingsLayer) -> Settings {
     Settings::from_layer(SettingsLayer {
         bind: Some("127.0.0.1:0".parse().unwrap()),
-        admin_token: Some(Secret::new(ADMIN_TOKEN)),
+        admin_token: layer.admin_token.clone().or(Some(Secret::new(ADMIN_TOKEN))),
         init_token_secret: Some(Secret::new(INIT_SECRET)),
         session_token_secret: Some(Secret::new(SESSION_SECRET)),
         rate_limit_per_minute: layer.rate_limit_per_minute.or(Some(0)),
@@ -345,7 +345,11 @@ impl TestApp {
     pub async fn conference(&self, id: uuid::Uuid) -> serde_json::Value {
         let found = self
             .store
-            .get(&Visibility::Everything, callvitals::store::Resource::Conferences, id)
+            .get(
+                &Visibility::Everything,
+                callvitals::store::Resource::Conferences,
+                id,
+            )
             .await;
         callvitals::http::render::detail_json(&found.expect("read").expect("the conference exists"))
     }

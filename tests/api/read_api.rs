@@ -146,7 +146,9 @@ async fn cors_echoes_the_origin_and_answers_preflights_of_the_sdk_only(engine: E
             .unwrap();
         assert!(
             !response.headers.contains_key("access-control-allow-origin")
-                && !response.headers.contains_key("access-control-allow-credentials"),
+                && !response
+                    .headers
+                    .contains_key("access-control-allow-credentials"),
             "{method} {path} sent CORS headers"
         );
     }

@@ -192,7 +192,11 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
     assert_eq!(participants.count, 1);
     let stored = test
         .store
-        .get(&Visibility::Everything, callvitals::store::Resource::Conferences, today.id)
+        .get(
+            &Visibility::Everything,
+            callvitals::store::Resource::Conferences,
+            today.id,
+        )
         .await
         .unwrap()
         .unwrap();

@@ -56,10 +56,20 @@ fn duplicate_name(conflict: AccountConflict) -> ApiError {
 
 /// The app in the path, if the caller holds at least `role` in its organization.
 /// An app of another organization is not found, exactly like one that never existed.
-async fn app_for(state: &AppState, caller: &Caller, text: &str, role: Role) -> ApiResult<AppRecord> {
+async fn app_for(
+    state: &AppState,
+    caller: &Caller,
+    text: &str,
+    role: Role,
+) -> ApiResult<AppRecord> {
     let not_found = || ApiError::NotFound(ErrorCode::AppNotFound);
     let id = Uuid::try_parse(text).map_err(|_| not_found())?;
-    let app = state.store.accounts().app(id).await?.ok_or_else(not_found)?;
+    let app = state
+        .store
+        .accounts()
+        .app(id)
+        .await?
+        .ok_or_else(not_found)?;
     caller
         .require(app.organization_id, role)
         .map_err(|reason| denied(reason, ErrorCode::AppNotFound))?;
@@ -94,7 +104,13 @@ pub async fn create(
     caller
         .require(organization_id, Role::Owner)
         .map_err(|reason| denied(reason, ErrorCode::OrganizationNotFound))?;
-    if state.store.accounts().organization(organization_id).await?.is_none() {
+    if state
+        .store
+        .accounts()
+        .organization(organization_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::NotFound(ErrorCode::OrganizationNotFound));
     }
     let name = valid_name(&body.name)?;
@@ -199,7 +215,11 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let app = app_for(&state, &caller, &id, Role::Owner).await?;
-    state.store.accounts().delete_app(app.id, now_micros()).await?;
+    state
+        .store
+        .accounts()
+        .delete_app(app.id, now_micros())
+        .await?;
     state.identities.forget_app(app.id);
     audit::record(
         &state.store,
@@ -234,7 +254,9 @@ pub async fn rotate_key(
     let app = app_for(&state, &caller, &id, Role::Owner).await?;
     let grace = body.grace_seconds.unwrap_or(0);
     if grace > MAX_GRACE_SECONDS {
-        return Err(ApiError::invalid("grace_seconds is at most 30 days (2592000)"));
+        return Err(ApiError::invalid(
+            "grace_seconds is at most 30 days (2592000)",
+        ));
     }
     let valid_until = (grace > 0).then(|| now_micros() + grace as i64 * 1_000_000);
     let rotated = state

@@ -52,7 +52,11 @@ pub fn set_cookie(settings: &Settings, token: Option<&str>) -> HeaderValue {
         Some(_) => settings.session_absolute.as_secs(),
         None => 0,
     };
-    let secure = if settings.secure_cookies() { "; Secure" } else { "" };
+    let secure = if settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let value = format!(
         "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
         cookie_name(settings),
@@ -87,7 +91,9 @@ pub fn same_origin(headers: &HeaderMap, settings: &Settings) -> bool {
     let Some(origin) = request_origin(headers).and_then(authority) else {
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
     let public = settings.public_url.as_deref().and_then(authority);
     host.is_some_and(|host| host.eq_ignore_ascii_case(origin))
         || public.is_some_and(|public| public.trim_end_matches('/').eq_ignore_ascii_case(origin))
@@ -116,7 +122,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 .ok()
                 .and_then(|value| value.strip_prefix("Bearer "))
                 .map(str::trim)
-                .ok_or_else(|| unauthenticated("the Authorization header must be Bearer <token>"))?;
+                .ok_or_else(|| {
+                    unauthenticated("the Authorization header must be Bearer <token>")
+                })?;
             if let Some(operator) = state.settings.admin_token.as_ref()
                 && constant_time_eq(token.as_bytes(), operator.expose().as_bytes())
             {
@@ -126,7 +134,9 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 .accounts
                 .caller_from_token(token)
                 .await?
-                .ok_or_else(|| unauthenticated("the bearer token is not valid, has expired or was revoked"));
+                .ok_or_else(|| {
+                    unauthenticated("the bearer token is not valid, has expired or was revoked")
+                });
         }
         let Some(token) = session_cookie(&parts.headers, &state.settings) else {
             return Err(unauthenticated(
@@ -164,18 +174,39 @@ mod tests {
             public_url: Some("https://calls.example.com".into()),
             ..Default::default()
         });
-        let ok = headers(&[("host", "10.0.0.5:8080"), ("origin", "http://10.0.0.5:8080")]);
+        let ok = headers(&[
+            ("host", "10.0.0.5:8080"),
+            ("origin", "http://10.0.0.5:8080"),
+        ]);
         assert!(same_origin(&ok, &settings));
-        let public = headers(&[("host", "internal:8080"), ("origin", "https://calls.example.com")]);
+        let public = headers(&[
+            ("host", "internal:8080"),
+            ("origin", "https://calls.example.com"),
+        ]);
         assert!(same_origin(&public, &settings));
-        let referer = headers(&[("host", "10.0.0.5:8080"), ("referer", "http://10.0.0.5:8080/apps/1")]);
+        let referer = headers(&[
+            ("host", "10.0.0.5:8080"),
+            ("referer", "http://10.0.0.5:8080/apps/1"),
+        ]);
         assert!(same_origin(&referer, &settings));
-        let foreign = headers(&[("host", "10.0.0.5:8080"), ("origin", "https://evil.example")]);
+        let foreign = headers(&[
+            ("host", "10.0.0.5:8080"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(!same_origin(&foreign, &settings));
-        let sibling = headers(&[("host", "calls.example.com"), ("origin", "https://x.calls.example.com")]);
+        let sibling = headers(&[
+            ("host", "calls.example.com"),
+            ("origin", "https://x.calls.example.com"),
+        ]);
         assert!(!same_origin(&sibling, &settings));
-        assert!(!same_origin(&headers(&[("host", "10.0.0.5:8080")]), &settings));
-        assert!(!same_origin(&headers(&[("host", "a"), ("origin", "null")]), &settings));
+        assert!(!same_origin(
+            &headers(&[("host", "10.0.0.5:8080")]),
+            &settings
+        ));
+        assert!(!same_origin(
+            &headers(&[("host", "a"), ("origin", "null")]),
+            &settings
+        ));
         assert!(not_cross_origin(&headers(&[("host", "a")]), &settings));
         assert!(!not_cross_origin(&foreign, &settings));
     }
@@ -185,7 +216,10 @@ mod tests {
         let settings = Settings::from_layer(SettingsLayer::default());
         let map = headers(&[("cookie", "a=1; callvitals_session=abc; b=2")]);
         assert_eq!(session_cookie(&map, &settings), Some("abc"));
-        assert_eq!(session_cookie(&headers(&[("cookie", "callvitals_session=")]), &settings), None);
+        assert_eq!(
+            session_cookie(&headers(&[("cookie", "callvitals_session=")]), &settings),
+            None
+        );
         let cookie = set_cookie(&settings, Some("abc"));
         let text = cookie.to_str().unwrap();
         assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax"));
@@ -195,6 +229,10 @@ mod tests {
             ..Default::default()
         });
         let text = set_cookie(&secure, None).to_str().unwrap().to_owned();
-        assert!(text.starts_with("__Host-callvitals_session=;") && text.contains("Secure") && text.contains("Max-Age=0"));
+        assert!(
+            text.starts_with("__Host-callvitals_session=;")
+                && text.contains("Secure")
+                && text.contains("Max-Age=0")
+        );
     }
 }

@@ -110,7 +110,14 @@ pub async fn members(
 ) -> ApiResult<Response> {
     let organization_id = organization_for(&caller, &organization, Role::Member)?;
     let members = state.store.accounts().members(organization_id).await?;
-    if members.is_empty() && state.store.accounts().organization(organization_id).await?.is_none() {
+    if members.is_empty()
+        && state
+            .store
+            .accounts()
+            .organization(organization_id)
+            .await?
+            .is_none()
+    {
         // Only the operator gets here for an organization that does not exist.
         return Err(ApiError::NotFound(ErrorCode::OrganizationNotFound));
     }
@@ -136,7 +143,13 @@ pub async fn add_member(
     JsonBody(body): JsonBody<NewMember>,
 ) -> ApiResult<Response> {
     let organization_id = organization_for(&caller, &organization, Role::Owner)?;
-    if state.store.accounts().organization(organization_id).await?.is_none() {
+    if state
+        .store
+        .accounts()
+        .organization(organization_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::NotFound(ErrorCode::OrganizationNotFound));
     }
     let role = parse_role(&body.role)?;
@@ -323,7 +336,10 @@ pub async fn audit_trail(
         .audit(organization_id, before, limit)
         .await?;
     let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|row| encode_cursor((row.created_at, row.id))))
+        .then(|| {
+            rows.last()
+                .map(|row| encode_cursor((row.created_at, row.id)))
+        })
         .flatten();
     Ok(PyJson(AuditPage {
         results: rows.iter().map(AuditView::from).collect(),

@@ -100,9 +100,10 @@ pub async fn login(
         .await?
         .ok_or_else(|| anyhow::anyhow!("a session just created was not found"))?;
     let mut response = PyJson(SessionView::of(&caller)).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(&state.settings, Some(&token)));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(&state.settings, Some(&token)),
+    );
     Ok(response)
 }
 
