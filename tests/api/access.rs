@@ -455,3 +455,50 @@ async fn every_route_answers_each_caller_as_its_access_says(engine: Engine) {
     }
     world.app.stop().await;
 }
+
+/// `docs/accounts.md` tells users which role each route needs; it must say what the
+/// router does.
+#[test]
+fn docs_list_every_route_with_its_access() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/accounts.md"))
+        .expect("docs/accounts.md");
+    let documented: BTreeSet<(String, String, String)> = docs
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            match cells.as_slice() {
+                [method, path, access]
+                    if method.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/') =>
+                {
+                    Some((method.to_string(), path.to_string(), access.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    let served: BTreeSet<(String, String, String)> = route_table()
+        .iter()
+        .map(|route| {
+            (
+                route.method.to_string(),
+                route.path.clone(),
+                route.access.as_str().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        served.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String, String)>::new(),
+        "routes missing from docs/accounts.md, or documented with another access"
+    );
+    assert_eq!(
+        documented.difference(&served).collect::<Vec<_>>(),
+        Vec::<&(String, String, String)>::new(),
+        "rows of docs/accounts.md that are no route"
+    );
+}
