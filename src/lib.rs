@@ -31,6 +31,8 @@ pub mod serve;
 pub mod startup;
 /// Storage on SQLite and PostgreSQL behind one interface.
 pub mod store;
+
+pub mod summary;
 /// Ends conferences whose clients vanished.
 pub mod sweeper;
 /// Logging setup.

@@ -724,6 +724,16 @@ macro_rules! sql_store {
                 Ok(row.and_then(|(packets, lost)| Some((packets?, lost?))))
             }
 
+            async fn conference_inputs(&mut self, conference_ids: &[Uuid]) -> StoreResult<Vec<$crate::domain::rollup::ConferenceInputs>> {
+                self.savepoint_first().await?;
+                rollup_sql_impl::load_inputs(&mut *self.tx, rollup_sql_impl::InputScope::Ids(conference_ids)).await
+            }
+
+            async fn add_rollup_cells(&mut self, app_id: Uuid, cells: &[$crate::store::rollups::Cell]) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                rollup_sql_impl::add_cells(&mut *self.tx, app_id, cells, true).await
+            }
+
             async fn finish_batch(&mut self, batch_id: Uuid, at: i64, stats: &[StatsSampleRow], tracks: &[TrackSampleRow]) -> StoreResult<()> {
                 // Batch-level statements run outside any command's savepoint.
                 self.savepoint.end_commands();
@@ -904,6 +914,10 @@ macro_rules! sql_store {
                 )
                     .bind(api_key).bind(now).fetch_optional(&self.read).await?;
                 Ok(app)
+            }
+
+            fn rollups(&self) -> &dyn $crate::store::RollupStore {
+                self
             }
 
             fn accounts(&self) -> &dyn $crate::store::AccountStore {

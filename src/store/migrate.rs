@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: "0003_accounts",
         sql: include_str!("../../migrations/0003_accounts.sql"),
     },
+    Migration {
+        version: "0004_rollups",
+        sql: include_str!("../../migrations/0004_rollups.sql"),
+    },
 ];
 
 pub const CREATE_LEDGER: &str = "create table if not exists schema_migration (version text primary key, applied_at bigint not null)";

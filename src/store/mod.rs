@@ -10,6 +10,8 @@ mod migrate;
 pub mod models;
 mod postgres;
 pub mod resource;
+mod rollup_sql;
+pub mod rollups;
 mod sqlite;
 
 use std::path::Path;
@@ -22,6 +24,7 @@ use crate::domain::access::Visibility;
 use crate::domain::conference::ConferenceFacts;
 
 pub use accounts::AccountStore;
+pub use rollups::RollupStore;
 pub use error::{StoreError, StoreResult};
 pub use models::*;
 pub use resource::{Detail, ListFilter, Page, PageRequest, Record, Resource};
@@ -112,6 +115,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Users, sessions, tokens, apps and the audit trail.
     fn accounts(&self) -> &dyn AccountStore;
+
+    /// Rollup cells: chart reads and rebuilds.
+    fn rollups(&self) -> &dyn RollupStore;
 
     /// The value of a shared secret, created from `generated` on first use. All
     /// instances on one database read the same value.
@@ -300,6 +306,15 @@ pub trait StoreTx: Send {
         connection_id: Uuid,
         ssrc: i64,
     ) -> StoreResult<Option<(i64, i64)>>;
+
+    /// What the charts of these conferences are computed from, as this transaction
+    /// sees them.
+    async fn conference_inputs(
+        &mut self,
+        conference_ids: &[Uuid],
+    ) -> StoreResult<Vec<crate::domain::rollup::ConferenceInputs>>;
+    /// Adds each cell's `n` to the app's stored cell.
+    async fn add_rollup_cells(&mut self, app_id: Uuid, cells: &[rollups::Cell]) -> StoreResult<()>;
 
     /// Ends a batch: records its id (so that the outcome of a failed `COMMIT` can be
     /// looked up) and writes its samples in bulk, in as few round trips as possible.

@@ -86,6 +86,11 @@ super::account_sql::sql_account_store! {
     for_update: "for update",
 }
 
+super::rollup_sql::sql_rollup_store! {
+    database: sqlx::Postgres,
+    store: PgStore,
+}
+
 super::engine::sql_store! {
     database: sqlx::Postgres,
     store: PgStore,

@@ -87,6 +87,11 @@ super::account_sql::sql_account_store! {
     for_update: "",
 }
 
+super::rollup_sql::sql_rollup_store! {
+    database: sqlx::Sqlite,
+    store: SqliteStore,
+}
+
 super::engine::sql_store! {
     database: sqlx::Sqlite,
     store: SqliteStore,
