@@ -38,6 +38,18 @@ pub fn format_pm(micros: i64) -> String {
     text
 }
 
+/// RFC 3339 in UTC with microseconds, e.g. `2026-05-05T20:01:02.125000Z`.
+pub fn format_iso(micros: i64) -> String {
+    let text = format_pm(micros);
+    let (date, clock) = text.split_once(' ').unwrap_or((text.as_str(), "00:00:00"));
+    let clock = if clock.contains('.') {
+        clock.to_owned()
+    } else {
+        format!("{clock}.000000")
+    };
+    format!("{date}T{clock}Z")
+}
+
 /// Parses the timestamp forms the PeerMetrics query API accepts: `YYYY-MM-DD`, or
 /// `YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]]` with an optional `Z` or `±HH:MM`. Naive
 /// values are UTC.

@@ -62,6 +62,13 @@ impl BatchContext {
         self.conferences.keep_command();
     }
 
+    /// Called before a command changes any row of a conference (a session, a
+    /// connection, an issue): loads and locks its facts, and with them what its
+    /// rollups were computed from, while the rows are still as they were.
+    pub async fn touch(&mut self, tx: &mut dyn StoreTx, conference_id: Uuid) -> StoreResult<()> {
+        self.conferences.facts(tx, conference_id).await.map(|_| ())
+    }
+
     /// The facts of a conference for this batch to change.
     pub async fn conference(
         &mut self,
@@ -90,7 +97,7 @@ pub async fn apply(
     match command {
         Command::Initialize(command) => initialize(tx, context, settings, command).await,
         Command::CreateSession(session) => create_session(tx, context, session).await,
-        Command::UpdateSession(update) => update_session(tx, update).await,
+        Command::UpdateSession(update) => update_session(tx, context, update).await,
         Command::Event(event) => {
             context
                 .conferences
@@ -196,6 +203,7 @@ async fn create_session(
     let earlier_sessions = tx
         .session_count(session.conference_id, session.participant_id)
         .await?;
+    context.touch(tx, session.conference_id).await?;
     tx.insert_session(session).await?;
     let is_sfu = tx.participant_is_sfu(session.participant_id).await?;
     if let Some(facts) = context.conference(tx, session.conference_id).await? {
@@ -216,10 +224,16 @@ async fn create_session(
     })
 }
 
-async fn update_session(tx: &mut dyn StoreTx, update: &SessionUpdate) -> ApiResult<Reply> {
+async fn update_session(
+    tx: &mut dyn StoreTx,
+    context: &mut BatchContext,
+    update: &SessionUpdate,
+) -> ApiResult<Reply> {
     let Some(mut session) = tx.lock_session(update.session.session_id).await? else {
         return Err(ErrorCode::InvalidToken.into());
     };
+    // A late platform report moves the session's browser and OS in the rollups.
+    context.touch(tx, session.conference_id).await?;
     if let Some(constraints) = &update.constraints {
         session.constraints = Some(constraints.clone());
     }
@@ -278,6 +292,7 @@ pub async fn insert_issue(
     issue: NewIssue,
 ) -> StoreResult<()> {
     let severity = issue.code.severity();
+    context.touch(tx, session.conference_id).await?;
     tx.insert_issue(&IssueRow {
         id: Uuid::new_v4(),
         app_id: session.app_id,
@@ -415,6 +430,7 @@ async fn add_connection(
         ..Default::default()
     };
     store_progress(&mut row, ConnectionProgress::added(already_connected, at));
+    context.touch(tx, row.conference_id).await?;
     tx.insert_connection(&row).await?;
     lifecycle::connection_started(tx, context, &row, at).await?;
     context.new_connections.push(ConnectionIdentity {
@@ -530,6 +546,8 @@ async fn connection_signal(
     let mut progress = progress_of(connection);
     let effects = progress.apply(signal, at);
     if store_progress(connection, progress) {
+        // The setup time may be known now.
+        context.touch(tx, connection.conference_id).await?;
         tx.save_connection(connection).await?;
     }
     if let Some(code) = effects.issue {

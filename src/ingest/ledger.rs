@@ -4,14 +4,20 @@
 //! a conference's coarse last activity, never load it: their activity is written
 //! with a blind `greatest()` update instead.
 //!
-//! `changes()` lists every conference's facts before and after the batch: the place
-//! where rollups attach their deltas.
+//! The ledger also keeps the rollups exact: the first time a batch touches a
+//! conference (before it changes any of its rows), the ledger reads what the
+//! conference's charts are computed from; when the batch ends it reads it again and
+//! writes the difference to the rollup cells, in the same transaction. A batch that
+//! fails or re-runs therefore moves no cell, and one that commits moves each cell
+//! exactly once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use uuid::Uuid;
 
 use crate::domain::conference::ConferenceFacts;
+use crate::domain::rollup::{ConferenceInputs, rollup_counts};
+use crate::store::rollups::{cells_of, into_cells};
 use crate::store::{StoreResult, StoreTx};
 
 use super::journal::Journaled;
@@ -33,6 +39,10 @@ pub struct ConferenceLedger {
     entries: Journaled<Uuid, Entry>,
     /// Latest activity of conferences that were not loaded.
     activity: Journaled<Uuid, i64>,
+    /// What each touched conference's charts were computed from before the batch
+    /// (`None`: it did not exist). Not journaled: an undone command leaves the rows
+    /// as they were, which is what this holds.
+    rollup_before: HashMap<Uuid, Option<ConferenceInputs>>,
 }
 
 impl ConferenceLedger {
@@ -46,6 +56,11 @@ impl ConferenceLedger {
             let Some(row) = tx.load_conference(conference_id).await? else {
                 return Ok(None);
             };
+            // The row is locked now, so no other writer changes it until we commit.
+            if !self.rollup_before.contains_key(&conference_id) {
+                let before = tx.conference_inputs(&[conference_id]).await?.pop();
+                self.rollup_before.insert(conference_id, before);
+            }
             let facts = row.facts();
             self.entries.insert(
                 conference_id,
@@ -65,6 +80,7 @@ impl ConferenceLedger {
     /// A conference this batch inserted, with the facts its row was inserted with.
     pub fn created(&mut self, facts: ConferenceFacts) -> &mut ConferenceFacts {
         let id = facts.id;
+        self.rollup_before.entry(id).or_insert(None);
         self.entries.insert(
             id,
             Entry {
@@ -145,6 +161,33 @@ impl ConferenceLedger {
                 .iter()
                 .map(|entry| (entry.current.id, entry.current.last_activity_at)),
         );
+        self.flush_rollups(tx).await?;
         Ok(remembered)
+    }
+
+    /// Writes "after minus before" of every touched conference to the rollup cells.
+    async fn flush_rollups(&mut self, tx: &mut dyn StoreTx) -> StoreResult<()> {
+        if self.rollup_before.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<Uuid> = self.rollup_before.keys().copied().collect();
+        ids.sort_unstable();
+        let after = tx.conference_inputs(&ids).await?;
+        let mut per_app: BTreeMap<Uuid, BTreeMap<_, i64>> = BTreeMap::new();
+        for conference in self.rollup_before.values().flatten() {
+            let cells = per_app.entry(conference.app_id).or_default();
+            cells_of(conference, &rollup_counts(conference), -1, cells);
+        }
+        for conference in &after {
+            let cells = per_app.entry(conference.app_id).or_default();
+            cells_of(conference, &rollup_counts(conference), 1, cells);
+        }
+        for (app_id, cells) in per_app {
+            let cells = into_cells(cells);
+            if !cells.is_empty() {
+                tx.add_rollup_cells(app_id, &cells).await?;
+            }
+        }
+        Ok(())
     }
 }

@@ -48,6 +48,7 @@ async fn close_connection(
     let mut progress = progress_of(connection);
     progress.close(end);
     store_progress(connection, progress);
+    context.touch(tx, connection.conference_id).await?;
     tx.save_connection(connection).await?;
     context.ended_connections.push(connection.id);
     Ok(Some(end))

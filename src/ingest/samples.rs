@@ -214,6 +214,8 @@ impl SampleState {
             row.detected_tcp |= uses_tcp;
             row.detected_turn |= uses_turn;
             row.established |= shows_progress;
+            // The candidate type moves the connection between chart slices.
+            context.touch(tx, row.conference_id).await?;
             tx.save_connection(&row).await?;
             for (detected, code) in [
                 (new_tcp, IssueCode::TcpUsed),

@@ -1,0 +1,197 @@
+//! Counting a summary's range: from rollup cells where a cell answers the filter, from
+//! the rows of the range otherwise, always under the same rule
+//! ([`crate::domain::rollup::contribute`]).
+
+use uuid::Uuid;
+
+use super::cover::{Cover, merge};
+use super::range::{LocalDay, TimeRange, Zone, day_index, local_days};
+use crate::domain::filter::SessionFilter;
+use crate::domain::rollup::{ConferenceInputs, Counts, Metric, Status, contribute_filtered, encode_point};
+use crate::store::rollups::{Buckets, CellQuery, MetricSelection, Span};
+use crate::store::{RollupStore, StoreResult};
+
+/// One summary request: an app, a range, the viewer's zone and a filter.
+#[derive(Debug, Clone)]
+pub struct SummaryQuery {
+    pub app_id: Uuid,
+    pub range: TimeRange,
+    pub zone: Zone,
+    pub filter: SessionFilter,
+}
+
+/// How a tally was computed (reported in metrics and benchmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Rollup cells, plus the rows of the slivers at the range's ends.
+    Cells,
+    /// The rows of the whole range: filters no cell is kept for.
+    Rows,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub totals: Counts,
+    pub days: Vec<LocalDay>,
+    /// Conferences per local day, by status (in [`Status::ALL`] order).
+    pub daily: Vec<[i64; 4]>,
+    pub source: Source,
+}
+
+impl Tally {
+    pub fn total(&self, metric: Metric, key: &str) -> i64 {
+        self.totals
+            .get(&(metric, key.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn count_day(&mut self, at: i64, status: Status, n: i64) {
+        if let Some(day) = day_index(&self.days, at) {
+            self.daily[day][status_index(status)] += n;
+        }
+    }
+}
+
+fn status_index(status: Status) -> usize {
+    Status::ALL.iter().position(|s| *s == status).unwrap_or(3)
+}
+
+/// The cell point that answers `filter`, when there is one: no filter, or one value
+/// of one dimension.
+fn point_for(filter: &SessionFilter) -> Option<String> {
+    let point = filter.single_point()?;
+    (point.len() <= 1).then(|| encode_point(&point))
+}
+
+/// Counts every chart of `query`; with `with_days`, also conferences per local day.
+pub async fn tally(
+    store: &dyn RollupStore,
+    query: &SummaryQuery,
+    with_days: bool,
+) -> StoreResult<Tally> {
+    let from = query.range.from;
+    let until = query.range.to.saturating_add(1);
+    let days = if with_days {
+        local_days(&query.range, &query.zone)
+    } else {
+        Vec::new()
+    };
+    let mut tally = Tally {
+        totals: Counts::new(),
+        daily: vec![[0; 4]; days.len()],
+        days,
+        source: Source::Cells,
+    };
+    let Some(point) = point_for(&query.filter) else {
+        tally.source = Source::Rows;
+        let conferences = store.conference_inputs(query.app_id, from, until).await?;
+        for conference in &conferences {
+            count_rows(&mut tally, query, conference, true, with_days);
+        }
+        return Ok(tally);
+    };
+    let points = [point];
+
+    // Totals: whole days, then whole hours, then rows.
+    let mut totals = Cover::default();
+    totals.add(from, until, &[Span::Day, Span::Hour]);
+    for span in [Span::Day, Span::Hour] {
+        for cell in read(store, query.app_id, &points, span, &totals, MetricSelection::All).await? {
+            *tally.totals.entry((cell.metric, cell.key)).or_insert(0) += cell.n;
+        }
+    }
+
+    // Conferences per local day: each local day covered on its own, so that every
+    // cell lies inside one day.
+    let mut daily = Cover::default();
+    for day in &tally.days {
+        daily.add(
+            day.start.max(from),
+            day.end.min(until),
+            &[Span::Day, Span::Hour, Span::Quarter],
+        );
+    }
+    let status_only = MetricSelection::Only(Metric::ConferenceStatus);
+    for span in Span::ALL {
+        for cell in read(store, query.app_id, &points, span, &daily, status_only).await? {
+            if let Some(status) = Status::parse(&cell.key) {
+                tally.count_day(cell.bucket, status, cell.n);
+            }
+        }
+    }
+
+    // The slivers no cell fits in, read once for both.
+    let slivers = merge(totals.raw.iter().chain(&daily.raw).copied().collect());
+    for (sliver_from, sliver_until) in slivers {
+        let conferences = store
+            .conference_inputs(query.app_id, sliver_from, sliver_until)
+            .await?;
+        for conference in &conferences {
+            let at = conference.created_at;
+            let in_totals = totals.raw.iter().any(|(a, b)| *a <= at && at < *b);
+            let in_daily = daily.raw.iter().any(|(a, b)| *a <= at && at < *b);
+            count_rows(&mut tally, query, conference, in_totals, in_daily);
+        }
+    }
+    Ok(tally)
+}
+
+fn count_rows(
+    tally: &mut Tally,
+    query: &SummaryQuery,
+    conference: &ConferenceInputs,
+    into_totals: bool,
+    into_days: bool,
+) {
+    let mut counts = Counts::new();
+    contribute_filtered(conference, &query.filter, &mut counts);
+    if into_days {
+        for status in Status::ALL {
+            if let Some(n) = counts.get(&(Metric::ConferenceStatus, status.as_str().to_owned())) {
+                tally.count_day(conference.created_at, status, *n);
+            }
+        }
+    }
+    if into_totals {
+        for (key, n) in counts {
+            *tally.totals.entry(key).or_insert(0) += n;
+        }
+    }
+}
+
+/// The cells of one span that `cover` uses: a range scan when they are dense, a list
+/// of buckets when they are few and scattered.
+async fn read(
+    store: &dyn RollupStore,
+    app_id: Uuid,
+    points: &[String],
+    span: Span,
+    cover: &Cover,
+    metrics: MetricSelection,
+) -> StoreResult<Vec<crate::store::rollups::Cell>> {
+    let wanted = cover.buckets(span);
+    let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+        return Ok(Vec::new());
+    };
+    let slots = (last - first) / span.micros() + 1;
+    let dense = wanted.len() as i64 * 2 >= slots;
+    let buckets = if dense {
+        Buckets::Between(first, last + span.micros())
+    } else {
+        Buckets::Listed(wanted.iter().copied().collect())
+    };
+    let mut cells = store
+        .cells(&CellQuery {
+            app_id,
+            points,
+            span,
+            buckets,
+            metrics,
+        })
+        .await?;
+    if dense {
+        cells.retain(|cell| wanted.contains(&cell.bucket));
+    }
+    Ok(cells)
+}
