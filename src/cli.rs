@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use uuid::Uuid;
 
 use crate::config::{Settings, SettingsLayer};
@@ -65,6 +66,27 @@ enum Command {
     User {
         #[command(subcommand)]
         action: UserCommand,
+    },
+    /// Maintain the pre-aggregated chart counters.
+    Rollups {
+        #[command(subcommand)]
+        action: RollupsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RollupsCommand {
+    /// Recompute the rollups from the raw rows (every app, or one).
+    Rebuild {
+        /// Only this app.
+        #[arg(long)]
+        app: Option<uuid::Uuid>,
+        /// Compare instead of writing: report every cell that drifted and exit
+        /// non-zero when one did.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        settings: SettingsLayer,
     },
 }
 
@@ -158,9 +180,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let settings = Settings::load(args.settings, config)?;
-            if settings.admin_token.is_none() {
-                tracing::warn!("no CALLVITALS_ADMIN_TOKEN configured: the read API is disabled");
-            }
             Application::build(settings)
                 .await?
                 .run_until_stopped(shutdown_signal())
@@ -181,6 +200,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Ingest(options),
         } => crate::bench::ingest(options).await,
+        Command::Rollups {
+            action:
+                RollupsCommand::Rebuild {
+                    app,
+                    check,
+                    settings,
+                },
+        } => {
+            let store = open_store(&Settings::load(settings, config)?).await?;
+            let drifted = rebuild_rollups(&store, app, check, true).await?;
+            store.close().await;
+            if drifted > 0 {
+                anyhow::bail!("{drifted} rollup cells drifted from the rows");
+            }
+            Ok(())
+        }
         Command::Org {
             action: OrgCommand::Create { name, settings },
         } => {
@@ -394,4 +429,56 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     }
     eprintln!("\nstop with Ctrl-C");
     application.run_until_stopped(shutdown_signal()).await
+}
+
+/// Rebuilds (or with `check_only`, checks) the rollups of one app or of all;
+/// returns the number of drifted cells found.
+pub async fn rebuild_rollups(
+    store: &SharedStore,
+    app: Option<uuid::Uuid>,
+    check_only: bool,
+    progress: bool,
+) -> anyhow::Result<usize> {
+    let apps = match app {
+        Some(id) => vec![id],
+        None => store.rollups().app_ids().await?,
+    };
+    let mut drifted = 0;
+    for app_id in apps {
+        let bar = if progress {
+            ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} days")?
+                    .progress_chars("=> "),
+            )
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_message(format!("app {app_id}"));
+        let started = Instant::now();
+        let report =
+            crate::summary::rebuild::rebuild_app(store.rollups(), app_id, check_only, &bar)
+                .await?;
+        bar.finish_and_clear();
+        eprintln!(
+            "app {app_id}: {} conferences, {} cells, {} drifted ({:.1} s)",
+            report.conferences,
+            report.cells,
+            report.drift.len(),
+            started.elapsed().as_secs_f64()
+        );
+        for drift in report.drift.iter().take(20) {
+            eprintln!(
+                "  {:?} point {:?} {:?} bucket {} key {:?}: rows give {}, stored {}",
+                drift.cell.metric,
+                drift.cell.point,
+                drift.cell.span,
+                crate::domain::time::format_iso(drift.cell.bucket),
+                drift.cell.key,
+                drift.cell.n,
+                drift.stored
+            );
+        }
+        drifted += report.drift.len();
+    }
+    Ok(drifted)
 }

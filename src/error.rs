@@ -74,7 +74,62 @@ pub enum ErrorCode {
     OrganizationNotFound,
     UserNotFound,
     TokenNotFound,
+    /// A dashboard query parameter with a value the server cannot use; the code
+    /// names the parameter (`invalid_tz`, `invalid_browser`, ...).
+    InvalidParameter(QueryParameter),
     Internal,
+}
+
+/// Dashboard query parameters whose errors carry their own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryParameter {
+    AppId,
+    CreatedAtGte,
+    CreatedAtLte,
+    Range,
+    Tz,
+    Browser,
+    Os,
+    Country,
+    AppVersion,
+    Status,
+    Day,
+    IssueCode,
+    Duration,
+    SetupTime,
+    Participants,
+    ConnectionType,
+    City,
+    Cursor,
+    Limit,
+    Search,
+}
+
+impl QueryParameter {
+    pub fn error_code(self) -> &'static str {
+        match self {
+            Self::AppId => "invalid_app_id",
+            Self::CreatedAtGte => "invalid_created_at_gte",
+            Self::CreatedAtLte => "invalid_created_at_lte",
+            Self::Range => "invalid_range",
+            Self::Tz => "invalid_tz",
+            Self::Browser => "invalid_browser",
+            Self::Os => "invalid_os",
+            Self::Country => "invalid_country",
+            Self::AppVersion => "invalid_app_version",
+            Self::Status => "invalid_status",
+            Self::Day => "invalid_day",
+            Self::IssueCode => "invalid_issue_code",
+            Self::Duration => "invalid_duration",
+            Self::SetupTime => "invalid_setup_time",
+            Self::Participants => "invalid_participants",
+            Self::ConnectionType => "invalid_connection_type",
+            Self::City => "invalid_city",
+            Self::Cursor => "invalid_cursor",
+            Self::Limit => "invalid_limit",
+            Self::Search => "invalid_search",
+        }
+    }
 }
 
 impl ErrorCode {
@@ -122,6 +177,7 @@ impl ErrorCode {
             Self::OrganizationNotFound => "organization_not_found",
             Self::UserNotFound => "user_not_found",
             Self::TokenNotFound => "token_not_found",
+            Self::InvalidParameter(parameter) => parameter.error_code(),
             Self::Internal => "internal_error",
         }
     }
@@ -212,6 +268,7 @@ impl ErrorCode {
             Self::OrganizationNotFound => "The requested organization does not exist.",
             Self::UserNotFound => "The requested user does not exist.",
             Self::TokenNotFound => "The requested token does not exist.",
+            Self::InvalidParameter(_) => "A query parameter is not valid.",
             Self::Internal => "Internal error.",
         }
     }

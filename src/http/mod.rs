@@ -12,6 +12,7 @@ pub mod read;
 pub mod render;
 pub mod routes;
 pub mod sdk;
+pub mod summary;
 
 use std::sync::Arc;
 

@@ -11,10 +11,11 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use utoipa::openapi::{RefOr, Schema};
 
 use super::account::{apps, organizations, session, tokens, views};
-use super::{AppState, body, read, sdk};
+use super::{AppState, body, read, sdk, summary};
 use crate::accounts::Caller;
 use crate::ingest::EventCategory;
 use crate::store::Resource;
+use crate::summary::Chart;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +155,23 @@ const LIST_QUERY: &[(&str, &str)] = &[
     ("room", "the customer's conference id (conferences)"),
     ("limit", "1 to 200, default 50"),
     ("cursor", "the `next` of the previous page"),
+];
+
+const SUMMARY_QUERY: &[(&str, &str)] = &[
+    ("appId", "app UUID (required)"),
+    (
+        "created_at_gte",
+        "ISO 8601 date or time, inclusive; a date is its local day's start (default: 30 days ago)",
+    ),
+    (
+        "created_at_lte",
+        "ISO 8601 date or time, inclusive; a date is its local day's end (default: now)",
+    ),
+    ("tz", "IANA time zone of the local days, e.g. Asia/Kolkata (default UTC)"),
+    ("browser", "browser name, or a comma-separated list"),
+    ("os", "OS name, or a comma-separated list"),
+    ("country", "ISO country code, or a comma-separated list"),
+    ("app_version", "app version, or a comma-separated list"),
 ];
 
 const PAGE_QUERY: &[(&str, &str)] = &[
@@ -311,6 +329,73 @@ pub fn routes() -> Vec<Route> {
             format!("One of {path}"),
             get(detail),
         );
+    }
+
+    // Summaries and the dashboard bundle: one handler, the chart chosen per route.
+    // A filter selects sessions (see `domain::filter`).
+    for (path, chart, summary, response) in [
+        (
+            "/v1/conferences/summary",
+            Chart::Conferences,
+            "Conferences per local day, by status (ongoing, error, warning, success), every day of the range",
+            None,
+        ),
+        (
+            "/v1/issues/summary",
+            Chart::Issues,
+            "Issues by code: issues and conferences affected",
+            None,
+        ),
+        (
+            "/v1/issues/gum-summary",
+            Chart::GetUserMedia,
+            "getUserMedia errors by name",
+            None,
+        ),
+        (
+            "/v1/conferences/duration-summary",
+            Chart::Durations,
+            "Conferences in the 12 duration buckets",
+            None,
+        ),
+        (
+            "/v1/connections/setup-time-summary",
+            Chart::SetupTimes,
+            "Connections in the 11 setup-time buckets",
+            None,
+        ),
+        (
+            "/v1/conferences/participant-count-summary",
+            Chart::Participants,
+            "Conferences by number of participants",
+            None,
+        ),
+        (
+            "/v1/connections/summary",
+            Chart::Connections,
+            "Relayed against direct connections, and connections per candidate type",
+            None,
+        ),
+        (
+            "/v1/sessions/summary",
+            Chart::Sessions,
+            "Sessions by browser, OS, country, city (with coordinates) and app version",
+            None,
+        ),
+        (
+            "/v1/dashboard",
+            Chart::Dashboard,
+            "Every chart of the app dashboard and the filter choices, in one answer",
+            Some(schema::<crate::summary::Dashboard> as SchemaOf),
+        ),
+    ] {
+        let handler = move |caller: Caller, state: State<Arc<AppState>>, query: Query<_>| {
+            summary::summary(chart, caller, state, query)
+        };
+        routes
+            .add(Method::GET, path, Member, Dashboard, "summaries", summary, get(handler))
+            .query(SUMMARY_QUERY)
+            .answers(200, response);
     }
 
     // Accounts.

@@ -299,6 +299,12 @@ macro_rules! sql_rollup_store {
                     Ok(())
                 }
 
+                async fn app_ids(&self) -> StoreResult<Vec<Uuid>> {
+                    Ok(sqlx::query_scalar("select id from app order by created_at, id")
+                        .fetch_all(&self.read)
+                        .await?)
+                }
+
                 async fn prune_empty_cells(&self) -> StoreResult<u64> {
                     let done = sqlx::query("delete from rollup_cell where n = 0")
                         .execute(&self.write)

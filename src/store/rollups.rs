@@ -115,6 +115,8 @@ pub trait RollupStore: Send + Sync {
     async fn all_cells(&self, app_id: Uuid) -> StoreResult<Vec<Cell>>;
     /// Replaces every cell of an app by `cells`, in one transaction.
     async fn replace_cells(&self, app_id: Uuid, cells: &[Cell]) -> StoreResult<()>;
+    /// Every app, deleted ones included (their rows are kept until retention).
+    async fn app_ids(&self) -> StoreResult<Vec<Uuid>>;
     /// Deletes cells that dropped to zero; returns how many.
     async fn prune_empty_cells(&self) -> StoreResult<u64>;
 }

@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod cover;
 pub mod range;
+pub mod rebuild;
 pub mod tally;
 
 use serde::Serialize;

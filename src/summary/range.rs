@@ -104,6 +104,17 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// The instant of a local date and time (the earlier one when a DST change
+    /// repeats it, the later one when it skips it).
+    pub fn instant_of(&self, local: jiff::civil::DateTime) -> Option<i64> {
+        local
+            .to_zoned(self.zone.clone())
+            .ok()
+            .map(|zoned| zoned.timestamp().as_microsecond())
+    }
+}
+
 /// One local day: `[start, end)` in unix microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalDay {
