@@ -52,7 +52,7 @@ pub struct ParticipantUpsert<'a> {
     pub now: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow)]
 pub struct ConferenceRow {
     pub id: Uuid,
     pub app_id: Uuid,
@@ -207,7 +207,7 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Default, sqlx::FromRow)]
 pub struct IssueRow {
     pub id: Uuid,
     pub app_id: Uuid,

@@ -95,6 +95,9 @@ impl Store for FaultyStore {
     fn accounts(&self) -> &dyn AccountStore {
         self.inner.accounts()
     }
+    fn rollups(&self) -> &dyn callvitals::store::RollupStore {
+        self.inner.rollups()
+    }
     async fn session_identity(&self, id: Uuid) -> StoreResult<Option<SessionIdentity>> {
         self.inner.session_identity(id).await
     }
@@ -321,6 +324,19 @@ impl StoreTx for FaultyTx {
         ssrc: i64,
     ) -> StoreResult<Option<(i64, i64)>> {
         self.inner.last_packet_counters(connection, ssrc).await
+    }
+    async fn conference_inputs(
+        &mut self,
+        ids: &[Uuid],
+    ) -> StoreResult<Vec<callvitals::domain::rollup::ConferenceInputs>> {
+        self.inner.conference_inputs(ids).await
+    }
+    async fn add_rollup_cells(
+        &mut self,
+        app_id: Uuid,
+        cells: &[callvitals::store::rollups::Cell],
+    ) -> StoreResult<()> {
+        self.inner.add_rollup_cells(app_id, cells).await
     }
     async fn finish_batch(
         &mut self,

@@ -16,4 +16,5 @@ mod ingest_rules;
 mod operations;
 mod read_api;
 mod store_conformance;
+mod summaries;
 mod sweeper;

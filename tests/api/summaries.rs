@@ -1,0 +1,502 @@
+//! Summaries are exact. Random apps (conferences spread over two weeks, sessions with
+//! random dimensions, connections, issues) are queried with random ranges, IANA zones
+//! and filters, and every chart of the bundle must equal a brute-force count over the
+//! generated rows, written here independently of the server's rules. Separately,
+//! random SDK traffic through the real ingest path must leave rollups that
+//! `rollups rebuild --check` finds exact.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use callvitals::store::{
+    ConferenceRow, ConnectionRow, IssueRow, ParticipantRow, SeedBatch, SessionRow,
+};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::engine_tests;
+use crate::helpers::{Engine, TestApp, chrome_platform};
+
+engine_tests!(
+    summaries_equal_a_brute_force_count_for_any_range_zone_and_filter,
+    ingest_keeps_rollups_exact_through_late_reports_issues_and_ends,
+);
+
+const DAY: i64 = 86_400_000_000;
+/// 2026-03-01T00:00:00Z: the range crosses Newfoundland's DST change (March 8).
+const BASE: i64 = 1_772_323_200_000_000;
+const BROWSERS: [Option<&str>; 4] = [Some("Chrome"), Some("Safari"), Some("Firefox"), None];
+const OSES: [Option<&str>; 3] = [Some("Windows"), Some("Mac OS"), None];
+const COUNTRIES: [Option<&str>; 4] = [Some("US"), Some("GB"), Some("IN"), None];
+const VERSIONS: [Option<&str>; 3] = [Some("1.0"), Some("2.0"), None];
+const ZONES: [&str; 5] = [
+    "UTC",
+    "Asia/Kolkata",
+    "America/St_Johns",
+    "Asia/Kathmandu",
+    "Europe/Berlin",
+];
+/// (code, is an error)
+const ISSUES: [(&str, bool); 3] = [
+    ("high_rtt", false),
+    ("connection_failed", true),
+    ("getusermedia_error", true),
+];
+const GUM_NAMES: [&str; 2] = ["NotAllowedError", "NotFoundError"];
+
+#[derive(Debug, Clone)]
+struct Session {
+    id: Uuid,
+    dims: [Option<&'static str>; 4],
+    city: Option<(&'static str, f64, f64)>,
+    connections: Vec<(Option<&'static str>, Option<i64>)>,
+    /// (issue index, getUserMedia error name index)
+    issues: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+struct Conference {
+    id: Uuid,
+    created_at: i64,
+    ongoing: bool,
+    duration_s: i64,
+    sessions: Vec<Session>,
+}
+
+fn pick<T: Copy>(rng: &mut StdRng, from: &[T]) -> T {
+    from[rng.gen_range(0..from.len())]
+}
+
+fn generate(rng: &mut StdRng) -> Vec<Conference> {
+    (0..rng.gen_range(30..70))
+        .map(|_| Conference {
+            id: Uuid::new_v4(),
+            created_at: BASE + rng.gen_range(0..14 * DAY),
+            ongoing: rng.gen_bool(0.2),
+            duration_s: pick(rng, &[0, 30, 61, 200, 700, 4000]),
+            sessions: (0..rng.gen_range(0..4))
+                .map(|_| Session {
+                    id: Uuid::new_v4(),
+                    dims: [
+                        pick(rng, &BROWSERS),
+                        pick(rng, &OSES),
+                        pick(rng, &COUNTRIES),
+                        pick(rng, &VERSIONS),
+                    ],
+                    city: pick(
+                        rng,
+                        &[
+                            None,
+                            Some(("Paris", 48.8566, 2.3522)),
+                            Some(("Pune", 18.5204, 73.8567)),
+                        ],
+                    ),
+                    connections: (0..rng.gen_range(0..3))
+                        .map(|_| {
+                            (
+                                pick(rng, &[Some("host"), Some("srflx"), Some("relay"), None]),
+                                pick(rng, &[None, Some(100), Some(600), Some(2600), Some(9000)]),
+                            )
+                        })
+                        .collect(),
+                    issues: (0..rng.gen_range(0..3))
+                        .map(|_| (rng.gen_range(0..ISSUES.len()), rng.gen_range(0..2)))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+async fn seed(app: &TestApp, conferences: &[Conference]) {
+    let app_id = app.app.id;
+    let mut batch = SeedBatch::default();
+    for conference in conferences {
+        batch.conferences.push(ConferenceRow {
+            id: conference.id,
+            app_id,
+            conference_id: format!("room-{}", conference.id.simple()),
+            created_at: conference.created_at,
+            ongoing: conference.ongoing,
+            duration_s: conference.duration_s,
+            last_activity_at: conference.created_at,
+            participant_count: conference.sessions.len() as i64,
+            ..Default::default()
+        });
+        for session in &conference.sessions {
+            let participant = Uuid::new_v4();
+            batch.participants.push(ParticipantRow {
+                id: participant,
+                app_id,
+                participant_id: format!("user-{}", participant.simple()),
+                participant_name: None,
+                is_sfu: false,
+                created_at: conference.created_at,
+            });
+            batch
+                .conference_participants
+                .push((conference.id, participant, conference.created_at));
+            let [browser, os, country, version] = session.dims;
+            batch.sessions.push(SessionRow {
+                id: session.id,
+                app_id,
+                conference_id: conference.id,
+                participant_id: participant,
+                created_at: conference.created_at,
+                browser_name: browser.map(Into::into),
+                os_name: os.map(Into::into),
+                country_code: country.map(Into::into),
+                app_version: version.map(Into::into),
+                city: session.city.map(|c| c.0.into()),
+                latitude: session.city.map(|c| c.1),
+                longitude: session.city.map(|c| c.2),
+                ..Default::default()
+            });
+            for (kind, setup) in &session.connections {
+                batch.connections.push(ConnectionRow {
+                    id: Uuid::new_v4(),
+                    app_id,
+                    conference_id: conference.id,
+                    session_id: session.id,
+                    participant_id: participant,
+                    peer_id: participant,
+                    connection_type: kind.map(Into::into),
+                    state: "connected".into(),
+                    negotiations: "[]".into(),
+                    setup_time_ms: *setup,
+                    start_time: conference.created_at,
+                    created_at: conference.created_at,
+                    ..Default::default()
+                });
+            }
+            for (issue, name) in &session.issues {
+                let (code, error) = ISSUES[*issue];
+                batch.issues.push(IssueRow {
+                    id: Uuid::new_v4(),
+                    app_id,
+                    conference_id: conference.id,
+                    session_id: session.id,
+                    participant_id: participant,
+                    severity: if error { "error" } else { "warning" }.into(),
+                    code: code.into(),
+                    data: (code == "getusermedia_error").then(|| {
+                        json!({"name": GUM_NAMES[*name], "message": "m"}).to_string()
+                    }),
+                    created_at: conference.created_at,
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    app.maintenance.insert_seed(&batch).await.expect("seed");
+}
+
+/// A filter as the query parameters give it: dimension index -> accepted values.
+type Filter = BTreeMap<usize, Vec<&'static str>>;
+
+fn random_filter(rng: &mut StdRng) -> Filter {
+    let mut filter = Filter::new();
+    match rng.gen_range(0..6) {
+        0 | 1 => {}
+        2 => {
+            filter.insert(0, vec![pick(rng, &["Chrome", "Safari", "Firefox"])]);
+        }
+        3 => {
+            filter.insert(2, vec!["US", "IN"]);
+        }
+        4 => {
+            filter.insert(1, vec![pick(rng, &["Windows", "Mac OS"])]);
+            filter.insert(3, vec!["2.0"]);
+        }
+        _ => {
+            filter.insert(3, vec![pick(rng, &["1.0", "2.0"])]);
+        }
+    }
+    filter
+}
+
+fn matches(filter: &Filter, session: &Session) -> bool {
+    filter
+        .iter()
+        .all(|(dim, values)| session.dims[*dim].is_some_and(|v| values.contains(&v)))
+}
+
+fn local_date(at: i64, zone: &TimeZone) -> String {
+    Timestamp::from_microsecond(at)
+        .unwrap()
+        .to_zoned(zone.clone())
+        .date()
+        .to_string()
+}
+
+fn bucket(edges: &[i64], value: i64) -> usize {
+    edges.iter().rposition(|edge| value >= *edge).unwrap()
+}
+
+/// The bundle's charts, counted the slow, obvious way.
+fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter: &Filter) -> Value {
+    let zone = TimeZone::get(tz).unwrap();
+    let mut days: BTreeMap<String, [i64; 4]> = BTreeMap::new();
+    let mut date = Timestamp::from_microsecond(from).unwrap().to_zoned(zone.clone()).date();
+    let last = Timestamp::from_microsecond(to).unwrap().to_zoned(zone.clone()).date();
+    while date <= last {
+        days.insert(date.to_string(), [0; 4]);
+        date = date.tomorrow().unwrap();
+    }
+    let mut issues: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let mut gum: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut durations = [0i64; 12];
+    let mut setups = [0i64; 11];
+    let mut participants: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut types: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut dims: [BTreeMap<&str, i64>; 4] = Default::default();
+    let mut cities: BTreeMap<String, i64> = BTreeMap::new();
+    for conference in conferences {
+        if conference.created_at < from || conference.created_at > to {
+            continue;
+        }
+        let matching: Vec<&Session> = conference
+            .sessions
+            .iter()
+            .filter(|s| matches(filter, s))
+            .collect();
+        if filter.is_empty() || !matching.is_empty() {
+            let all_issues = conference.sessions.iter().flat_map(|s| &s.issues);
+            let status = if conference.ongoing {
+                3
+            } else if all_issues.clone().any(|(i, _)| ISSUES[*i].1) {
+                2
+            } else if all_issues.count() > 0 {
+                1
+            } else {
+                0
+            };
+            days.get_mut(&local_date(conference.created_at, &zone)).unwrap()[status] += 1;
+            durations[bucket(
+                &[0, 60, 180, 300, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600],
+                conference.duration_s,
+            )] += 1;
+            *participants
+                .entry(conference.sessions.len() as i64)
+                .or_default() += 1;
+        }
+        let mut codes = BTreeSet::new();
+        for session in matching {
+            for (issue, name) in &session.issues {
+                let code = ISSUES[*issue].0;
+                issues.entry(code).or_default().0 += 1;
+                codes.insert(code);
+                if code == "getusermedia_error" {
+                    *gum.entry(GUM_NAMES[*name]).or_default() += 1;
+                }
+            }
+            for (kind, setup) in &session.connections {
+                if let Some(kind) = kind {
+                    *types.entry(kind).or_default() += 1;
+                }
+                if let Some(ms) = setup {
+                    setups[bucket(
+                        &[0, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000],
+                        *ms,
+                    )] += 1;
+                }
+            }
+            for (index, value) in session.dims.iter().enumerate() {
+                if let Some(value) = value {
+                    *dims[index].entry(value).or_default() += 1;
+                }
+            }
+            if let Some((city, _, _)) = session.city {
+                let country = session.dims[2].unwrap_or("");
+                *cities.entry(format!("{country}|{city}")).or_default() += 1;
+            }
+        }
+        for code in codes {
+            issues.entry(code).or_default().1 += 1;
+        }
+    }
+    json!({
+        "days": days.iter().map(|(date, c)| json!([date, c[0], c[1], c[2], c[3]])).collect::<Vec<_>>(),
+        "issues": issues.iter().map(|(code, (n, c))| json!([code, n, c])).collect::<Vec<_>>(),
+        "gum": gum,
+        "durations": durations,
+        "setups": setups,
+        "participants": participants.iter().map(|(p, n)| json!([p, n])).collect::<Vec<_>>(),
+        "types": types,
+        "browsers": dims[0], "os": dims[1], "countries": dims[2], "versions": dims[3],
+        "cities": cities,
+    })
+}
+
+/// The same shape, read from the server's bundle.
+fn observed(bundle: &Value) -> Value {
+    let pairs = |list: &Value, name: &str| -> BTreeMap<String, i64> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row[name].as_str().unwrap().to_owned(), row["count"].as_i64().unwrap()))
+            .collect()
+    };
+    let mut issues: Vec<Value> = bundle["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| json!([row["code"], row["count"], row["conferences"]]))
+        .collect();
+    issues.sort_by_key(|row| row[0].as_str().unwrap().to_owned());
+    json!({
+        "days": bundle["conferences"].as_array().unwrap().iter()
+            .map(|d| json!([d["date"], d["success"], d["warning"], d["error"], d["ongoing"]])).collect::<Vec<_>>(),
+        "issues": issues,
+        "gum": pairs(&bundle["get_user_media"]["data"], "name"),
+        "durations": bundle["durations"].as_array().unwrap().iter().map(|d| d["count"].clone()).collect::<Vec<_>>(),
+        "setups": bundle["setup_times"].as_array().unwrap().iter().map(|d| d["count"].clone()).collect::<Vec<_>>(),
+        "participants": bundle["participants"]["data"].as_array().unwrap().iter()
+            .map(|d| json!([d["participants"], d["conferences"]])).collect::<Vec<_>>(),
+        "types": pairs(&bundle["connections"]["types"], "type"),
+        "browsers": pairs(&bundle["sessions"]["browsers"], "name"),
+        "os": pairs(&bundle["sessions"]["os"], "name"),
+        "countries": pairs(&bundle["sessions"]["countries"], "code"),
+        "versions": pairs(&bundle["sessions"]["app_versions"], "name"),
+        "cities": bundle["sessions"]["cities"].as_array().unwrap().iter()
+            .map(|c| (format!("{}|{}", c["country"].as_str().unwrap(), c["city"].as_str().unwrap()), c["count"].as_i64().unwrap()))
+            .collect::<BTreeMap<String, i64>>(),
+    })
+}
+
+fn iso(at: i64) -> String {
+    Timestamp::from_microsecond(at).unwrap().to_string()
+}
+
+async fn summaries_equal_a_brute_force_count_for_any_range_zone_and_filter(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    // Each round adds conferences to the same app.
+    let mut all = Vec::new();
+    for round in 0..3u64 {
+        let mut rng = StdRng::seed_from_u64(round);
+        let conferences = generate(&mut rng);
+        seed(&app, &conferences).await;
+        all.extend(conferences);
+        let drifted = callvitals::cli::rebuild_rollups(&app.store, Some(app.app.id), false, false)
+            .await
+            .unwrap();
+        assert_eq!(drifted, 0);
+        for case in 0..25 {
+            let from = BASE - DAY + rng.gen_range(0..16 * DAY);
+            let to = from + rng.gen_range(0..10 * DAY);
+            let (from, to) = match case % 5 {
+                // Whole hours and whole days, which cells cover without rows.
+                0 => (from / DAY * DAY, to / DAY * DAY + DAY - 1),
+                1 => (from / 3_600_000_000 * 3_600_000_000, to),
+                _ => (from, to),
+            };
+            let tz = pick(&mut rng, &ZONES);
+            let filter = random_filter(&mut rng);
+            let mut path = format!(
+                "/v1/dashboard?appId={}&created_at_gte={}&created_at_lte={}&tz={tz}",
+                app.app.id,
+                iso(from),
+                iso(to)
+            );
+            for (dim, values) in &filter {
+                let name = ["browser", "os", "country", "app_version"][*dim];
+                path.push_str(&format!("&{name}={}", values.join(",").replace(' ', "%20")));
+            }
+            let response = app.admin_get(&path).await;
+            assert_eq!(response.status, 200, "{path}: {}", response.text());
+            let expected = brute_force(&all, from, to, tz, &filter);
+            assert_eq!(
+                observed(&response.json()),
+                expected,
+                "round {round}, case {case}: {path}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
+async fn ingest_keeps_rollups_exact_through_late_reports_issues_and_ends(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let mut rng = StdRng::seed_from_u64(7);
+    for room in 0..6 {
+        let mut tokens = Vec::new();
+        for user in 0..rng.gen_range(1..4) {
+            tokens.push(app.join(&format!("room-{room}"), &format!("user-{room}-{user}")).await);
+        }
+        for token in &tokens {
+            if rng.gen_bool(0.5) {
+                // The browser reports its platform late: the session moves between
+                // browser slices.
+                let platform = json!({"ua": "Mozilla/5.0 Firefox/126.0", "browser": {"name": "Firefox", "version": "126.0"},
+                                      "os": {"name": "Windows", "version": "10"}, "device": {}, "cpu": {}});
+                let response = app
+                    .put("/v1/sessions", &json!({"platform": platform, "token": token}))
+                    .await;
+                assert_eq!(response.status, 200, "{}", response.text());
+            } else {
+                let response = app
+                    .put("/v1/sessions", &json!({"platform": chrome_platform(), "token": token}))
+                    .await;
+                assert_eq!(response.status, 200, "{}", response.text());
+            }
+            let (peer, connection) = app.add_connection(token, "peer", 0).await;
+            let state = pick(&mut rng, &["connected", "failed", "disconnected"]);
+            for name in ["oniceconnectionstatechange", "onconnectionstatechange"] {
+                let response = app
+                    .post(
+                        "/v1/connection",
+                        &json!({"eventName": name, "peerId": peer, "connectionId": connection,
+                                "data": state, "token": token, "delta": 0}),
+                    )
+                    .await;
+                assert_eq!(response.status, 200, "{}", response.text());
+            }
+            if rng.gen_bool(0.4) {
+                let response = app
+                    .post(
+                        "/v1/events/get-user-media",
+                        &json!({"eventName": "getUserMedia", "token": token,
+                                "data": {"error": {"name": pick(&mut rng, &GUM_NAMES), "message": "no"}}}),
+                    )
+                    .await;
+                assert_eq!(response.status, 200, "{}", response.text());
+            }
+            if rng.gen_bool(0.5) {
+                let response = app
+                    .post(
+                        "/v1/connection",
+                        &json!({"eventName": "onconnectionstatechange", "peerId": peer, "connectionId": connection,
+                                "data": "closed", "token": token, "delta": 0}),
+                    )
+                    .await;
+                assert_eq!(response.status, 200, "{}", response.text());
+            }
+        }
+    }
+    // The sweeper closes what is left, through the same writer.
+    let writer = app.writer();
+    callvitals::sweeper::sweep_once(&app.store, &writer, Duration::from_secs(0))
+        .await
+        .unwrap();
+    let drifted = callvitals::cli::rebuild_rollups(&app.store, Some(app.app.id), true, false)
+        .await
+        .unwrap();
+    assert_eq!(drifted, 0, "ingest left the rollups off their rows");
+    // And the cells say something: every conference is counted.
+    let bundle = app
+        .admin_get(&format!("/v1/dashboard?appId={}", app.app.id))
+        .await
+        .json();
+    let total: i64 = bundle["conferences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|day| day["total"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 6, "{bundle}");
+    app.stop().await;
+}
