@@ -456,8 +456,7 @@ pub async fn rebuild_rollups(
         bar.set_message(format!("app {app_id}"));
         let started = Instant::now();
         let report =
-            crate::summary::rebuild::rebuild_app(store.rollups(), app_id, check_only, &bar)
-                .await?;
+            crate::summary::rebuild::rebuild_app(store.rollups(), app_id, check_only, &bar).await?;
         bar.finish_and_clear();
         eprintln!(
             "app {app_id}: {} conferences, {} cells, {} drifted ({:.1} s)",

@@ -125,8 +125,13 @@ pub async fn seed_demo(
     // The rollups, so that the dashboard is ready the moment the server serves.
     bar.set_message("rollups");
     for (_, _, app_id) in &apps {
-        crate::summary::rebuild::rebuild_app(store.rollups(), *app_id, false, &ProgressBar::hidden())
-            .await?;
+        crate::summary::rebuild::rebuild_app(
+            store.rollups(),
+            *app_id,
+            false,
+            &ProgressBar::hidden(),
+        )
+        .await?;
     }
     let rows = 1 + apps.len() as u64 + participants.row_count() as u64 + written;
 

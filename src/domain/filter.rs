@@ -174,7 +174,9 @@ mod tests {
     #[test]
     fn a_session_matches_when_every_filtered_dimension_holds_its_value() {
         let mut filter = SessionFilter::default();
-        filter.set(Dimension::Browser, "Safari, Chrome,Chrome").unwrap();
+        filter
+            .set(Dimension::Browser, "Safari, Chrome,Chrome")
+            .unwrap();
         assert_eq!(filter.list(Dimension::Browser), ["Chrome", "Safari"]);
         assert!(filter.matches(&session("Chrome", None)));
         filter.set(Dimension::Country, "US").unwrap();

@@ -284,7 +284,11 @@ pub fn contribute(
         codes.insert(issue.code.as_str());
         add(Metric::Issues, issue.code.clone(), 1);
         if issue.code == "getusermedia_error" {
-            add(Metric::GetUserMediaErrors, gum_key(issue.data.as_deref()), 1);
+            add(
+                Metric::GetUserMediaErrors,
+                gum_key(issue.data.as_deref()),
+                1,
+            );
         }
     }
     for code in codes {
@@ -325,19 +329,35 @@ pub fn contribute(
 }
 
 /// What the conference adds to the charts under `filter`.
-pub fn contribute_filtered(conference: &ConferenceInputs, filter: &SessionFilter, out: &mut Counts) {
+pub fn contribute_filtered(
+    conference: &ConferenceInputs,
+    filter: &SessionFilter,
+    out: &mut Counts,
+) {
     contribute(conference, &|s| filter.matches(s), filter.is_empty(), out);
 }
 
 /// The points a conference's rollup cells are kept for: every session (the empty
-/// point) and each single (dimension, value) its sessions hold.
+/// point), each (dimension, value) its sessions hold, and each pair of them that one
+/// session holds together. So a filter of one value on one or two dimensions is read
+/// from cells, and a conference counts once under each point, never twice: the points
+/// are a set. Keys grow with the values present, not with the conferences: at most
+/// 1 + 4 + 6 points per session, shared by every conference with the same values.
 pub fn points_of(conference: &ConferenceInputs) -> Vec<FilterPoint> {
     let mut points: BTreeSet<FilterPoint> = BTreeSet::new();
     points.insert(Vec::new());
     for session in &conference.sessions {
-        for dimension in Dimension::ALL {
-            if let Some(value) = session.dimensions.get(dimension) {
-                points.insert(vec![(dimension, value.to_owned())]);
+        let present: Vec<(Dimension, &str)> = Dimension::ALL
+            .into_iter()
+            .filter_map(|d| session.dimensions.get(d).map(|v| (d, v)))
+            .collect();
+        for (index, (dimension, value)) in present.iter().enumerate() {
+            points.insert(vec![(*dimension, (*value).to_owned())]);
+            for (other, other_value) in &present[index + 1..] {
+                points.insert(vec![
+                    (*dimension, (*value).to_owned()),
+                    (*other, (*other_value).to_owned()),
+                ]);
             }
         }
     }
@@ -448,6 +468,9 @@ mod tests {
         assert_eq!(status("browser=Chrome"), Some(1));
         assert_eq!(status("browser=Safari"), Some(1));
         assert_eq!(status("browser=Firefox"), None);
+        // Pairs are kept only as one session holds them: no session is Safari in GB.
+        assert_eq!(status("browser=Chrome\u{1f}country=GB"), Some(1));
+        assert_eq!(status("browser=Safari\u{1f}country=GB"), None);
         // Sessions are rows: two Chrome sessions count twice under browser=Chrome.
         assert_eq!(
             counts.get(&("browser=Chrome".into(), Metric::Browser, "Chrome".into())),
@@ -459,7 +482,11 @@ mod tests {
             None
         );
         assert_eq!(
-            counts.get(&("country=US".into(), Metric::IssueConferences, "high_rtt".into())),
+            counts.get(&(
+                "country=US".into(),
+                Metric::IssueConferences,
+                "high_rtt".into()
+            )),
             Some(&1)
         );
     }
@@ -481,7 +508,10 @@ mod tests {
         let empty = ConferenceInputs::default();
         let mut counts = Counts::new();
         contribute_filtered(&empty, &SessionFilter::default(), &mut counts);
-        assert_eq!(counts.get(&(Metric::ConferenceStatus, "success".into())), Some(&1));
+        assert_eq!(
+            counts.get(&(Metric::ConferenceStatus, "success".into())),
+            Some(&1)
+        );
         let mut filtered = Counts::new();
         contribute_filtered(
             &empty,

@@ -167,7 +167,10 @@ const SUMMARY_QUERY: &[(&str, &str)] = &[
         "created_at_lte",
         "ISO 8601 date or time, inclusive; a date is its local day's end (default: now)",
     ),
-    ("tz", "IANA time zone of the local days, e.g. Asia/Kolkata (default UTC)"),
+    (
+        "tz",
+        "IANA time zone of the local days, e.g. Asia/Kolkata (default UTC)",
+    ),
     ("browser", "browser name, or a comma-separated list"),
     ("os", "OS name, or a comma-separated list"),
     ("country", "ISO country code, or a comma-separated list"),
@@ -393,7 +396,15 @@ pub fn routes() -> Vec<Route> {
             summary::summary(chart, caller, state, query)
         };
         routes
-            .add(Method::GET, path, Member, Dashboard, "summaries", summary, get(handler))
+            .add(
+                Method::GET,
+                path,
+                Member,
+                Dashboard,
+                "summaries",
+                summary,
+                get(handler),
+            )
             .query(SUMMARY_QUERY)
             .answers(200, response);
     }

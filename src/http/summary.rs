@@ -99,9 +99,9 @@ pub fn parse_summary_query(
     let mut filter = SessionFilter::default();
     for dimension in Dimension::ALL {
         if let Some(text) = params.get(dimension.param()) {
-            filter.set(dimension, text).map_err(|error| {
-                invalid(filter_parameter(error.dimension()), error.to_string())
-            })?;
+            filter
+                .set(dimension, text)
+                .map_err(|error| invalid(filter_parameter(error.dimension()), error.to_string()))?;
         }
     }
     Ok((app_id, range, zone, filter))
@@ -171,7 +171,10 @@ mod tests {
         let app = Uuid::nil().to_string();
         assert_eq!(code_of(&[]), "missing_parameters");
         assert_eq!(code_of(&[("appId", "x")]), "invalid_app_id");
-        assert_eq!(code_of(&[("appId", &app), ("tz", "Mars/Base")]), "invalid_tz");
+        assert_eq!(
+            code_of(&[("appId", &app), ("tz", "Mars/Base")]),
+            "invalid_tz"
+        );
         assert_eq!(
             code_of(&[("appId", &app), ("created_at_gte", "yesterday")]),
             "invalid_created_at_gte"
@@ -184,7 +187,10 @@ mod tests {
             ]),
             "invalid_range"
         );
-        assert_eq!(code_of(&[("appId", &app), ("browser", "Chrome,")]), "invalid_browser");
+        assert_eq!(
+            code_of(&[("appId", &app), ("browser", "Chrome,")]),
+            "invalid_browser"
+        );
         assert_eq!(
             code_of(&[("appId", &app), ("app_version", &"x".repeat(200))]),
             "invalid_app_version"
@@ -218,7 +224,10 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!(range.from, parse_query_time("2026-05-04T00:00:00Z").unwrap());
+        assert_eq!(
+            range.from,
+            parse_query_time("2026-05-04T00:00:00Z").unwrap()
+        );
         assert_eq!(range.to, parse_query_time("2026-05-04T10:00:00Z").unwrap());
     }
 }

@@ -24,10 +24,10 @@ use crate::domain::access::Visibility;
 use crate::domain::conference::ConferenceFacts;
 
 pub use accounts::AccountStore;
-pub use rollups::RollupStore;
 pub use error::{StoreError, StoreResult};
 pub use models::*;
 pub use resource::{Detail, ListFilter, Page, PageRequest, Record, Resource};
+pub use rollups::RollupStore;
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,9 +7,7 @@ use utoipa::ToSchema;
 
 use super::tally::Tally;
 use crate::domain::issue::IssueCode;
-use crate::domain::rollup::{
-    DURATION_BUCKETS, KEY_SEPARATOR, Metric, SETUP_TIME_BUCKETS, Status,
-};
+use crate::domain::rollup::{DURATION_BUCKETS, KEY_SEPARATOR, Metric, SETUP_TIME_BUCKETS, Status};
 
 /// Conferences of one local day, by status.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -123,7 +121,8 @@ pub fn conferences_per_day(tally: &Tally) -> Vec<DayCount> {
         .iter()
         .zip(&tally.daily)
         .map(|(day, counts)| {
-            let at = |status: Status| counts[Status::ALL.iter().position(|s| *s == status).unwrap_or(0)];
+            let at =
+                |status: Status| counts[Status::ALL.iter().position(|s| *s == status).unwrap_or(0)];
             DayCount {
                 date: day.date.to_string(),
                 success: at(Status::Success),
@@ -152,8 +151,7 @@ pub fn issues(tally: &Tally) -> Vec<IssueCount> {
     ranked(tally, Metric::Issues)
         .into_iter()
         .map(|(code, count)| IssueCount {
-            title: IssueCode::parse(&code)
-                .map_or_else(|| code.clone(), |c| c.title().to_owned()),
+            title: IssueCode::parse(&code).map_or_else(|| code.clone(), |c| c.title().to_owned()),
             conferences: tally.total(Metric::IssueConferences, &code),
             code,
             count,

@@ -157,8 +157,11 @@ mod tests {
     #[test]
     fn days_in_kolkata_start_at_half_past_six_pm_utc() {
         let zone = Zone::named("Asia/Kolkata").unwrap();
-        let range = TimeRange::new(micros("2026-03-01T00:00:00Z"), micros("2026-03-02T20:00:00Z"))
-            .unwrap();
+        let range = TimeRange::new(
+            micros("2026-03-01T00:00:00Z"),
+            micros("2026-03-02T20:00:00Z"),
+        )
+        .unwrap();
         let days = local_days(&range, &zone);
         assert_eq!(days.len(), 3);
         assert_eq!(days[0].date.to_string(), "2026-03-01");
@@ -172,8 +175,11 @@ mod tests {
     fn a_dst_change_makes_a_23_hour_day() {
         let zone = Zone::named("America/St_Johns").unwrap();
         // DST starts on the second Sunday of March.
-        let range = TimeRange::new(micros("2026-03-07T12:00:00Z"), micros("2026-03-09T12:00:00Z"))
-            .unwrap();
+        let range = TimeRange::new(
+            micros("2026-03-07T12:00:00Z"),
+            micros("2026-03-09T12:00:00Z"),
+        )
+        .unwrap();
         let days = local_days(&range, &zone);
         let lengths: Vec<i64> = days
             .iter()
@@ -188,8 +194,11 @@ mod tests {
     fn nepal_days_start_on_a_quarter_hour() {
         let zone = Zone::named("Asia/Kathmandu").unwrap();
         let day = local_days(
-            &TimeRange::new(micros("2026-06-01T12:00:00Z"), micros("2026-06-01T12:00:00Z"))
-                .unwrap(),
+            &TimeRange::new(
+                micros("2026-06-01T12:00:00Z"),
+                micros("2026-06-01T12:00:00Z"),
+            )
+            .unwrap(),
             &zone,
         )[0];
         assert_eq!(day.start, micros("2026-05-31T18:15:00Z"));

@@ -75,7 +75,13 @@ pub async fn rebuild_app(
 
 /// Cells whose stored count is not the expected one (missing ones count as 0).
 pub fn compare(expected: &[Cell], stored: &[Cell]) -> Vec<Drift> {
-    type Key = (String, crate::store::rollups::Span, i64, crate::domain::rollup::Metric, String);
+    type Key = (
+        String,
+        crate::store::rollups::Span,
+        i64,
+        crate::domain::rollup::Metric,
+        String,
+    );
     let key = |cell: &Cell| -> Key {
         (
             cell.point.clone(),

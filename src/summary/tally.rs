@@ -7,7 +7,9 @@ use uuid::Uuid;
 use super::cover::{Cover, merge};
 use super::range::{LocalDay, TimeRange, Zone, day_index, local_days};
 use crate::domain::filter::SessionFilter;
-use crate::domain::rollup::{ConferenceInputs, Counts, Metric, Status, contribute_filtered, encode_point};
+use crate::domain::rollup::{
+    ConferenceInputs, Counts, Metric, Status, contribute_filtered, encode_point,
+};
 use crate::store::rollups::{Buckets, CellQuery, MetricSelection, Span};
 use crate::store::{RollupStore, StoreResult};
 
@@ -58,10 +60,10 @@ fn status_index(status: Status) -> usize {
 }
 
 /// The cell point that answers `filter`, when there is one: no filter, or one value
-/// of one dimension.
+/// on each of one or two dimensions.
 fn point_for(filter: &SessionFilter) -> Option<String> {
     let point = filter.single_point()?;
-    (point.len() <= 1).then(|| encode_point(&point))
+    (point.len() <= 2).then(|| encode_point(&point))
 }
 
 /// Counts every chart of `query`; with `with_days`, also conferences per local day.
@@ -97,7 +99,16 @@ pub async fn tally(
     let mut totals = Cover::default();
     totals.add(from, until, &[Span::Day, Span::Hour]);
     for span in [Span::Day, Span::Hour] {
-        for cell in read(store, query.app_id, &points, span, &totals, MetricSelection::All).await? {
+        for cell in read(
+            store,
+            query.app_id,
+            &points,
+            span,
+            &totals,
+            MetricSelection::All,
+        )
+        .await?
+        {
             *tally.totals.entry((cell.metric, cell.key)).or_insert(0) += cell.n;
         }
     }

@@ -183,9 +183,8 @@ async fn seed(app: &TestApp, conferences: &[Conference]) {
                     participant_id: participant,
                     severity: if error { "error" } else { "warning" }.into(),
                     code: code.into(),
-                    data: (code == "getusermedia_error").then(|| {
-                        json!({"name": GUM_NAMES[*name], "message": "m"}).to_string()
-                    }),
+                    data: (code == "getusermedia_error")
+                        .then(|| json!({"name": GUM_NAMES[*name], "message": "m"}).to_string()),
                     created_at: conference.created_at,
                     ..Default::default()
                 });
@@ -241,8 +240,14 @@ fn bucket(edges: &[i64], value: i64) -> usize {
 fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter: &Filter) -> Value {
     let zone = TimeZone::get(tz).unwrap();
     let mut days: BTreeMap<String, [i64; 4]> = BTreeMap::new();
-    let mut date = Timestamp::from_microsecond(from).unwrap().to_zoned(zone.clone()).date();
-    let last = Timestamp::from_microsecond(to).unwrap().to_zoned(zone.clone()).date();
+    let mut date = Timestamp::from_microsecond(from)
+        .unwrap()
+        .to_zoned(zone.clone())
+        .date();
+    let last = Timestamp::from_microsecond(to)
+        .unwrap()
+        .to_zoned(zone.clone())
+        .date();
     while date <= last {
         days.insert(date.to_string(), [0; 4]);
         date = date.tomorrow().unwrap();
@@ -275,9 +280,12 @@ fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter:
             } else {
                 0
             };
-            days.get_mut(&local_date(conference.created_at, &zone)).unwrap()[status] += 1;
+            days.get_mut(&local_date(conference.created_at, &zone))
+                .unwrap()[status] += 1;
             durations[bucket(
-                &[0, 60, 180, 300, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600],
+                &[
+                    0, 60, 180, 300, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600,
+                ],
                 conference.duration_s,
             )] += 1;
             *participants
@@ -338,7 +346,12 @@ fn observed(bundle: &Value) -> Value {
         list.as_array()
             .unwrap()
             .iter()
-            .map(|row| (row[name].as_str().unwrap().to_owned(), row["count"].as_i64().unwrap()))
+            .map(|row| {
+                (
+                    row[name].as_str().unwrap().to_owned(),
+                    row["count"].as_i64().unwrap(),
+                )
+            })
             .collect()
     };
     let mut issues: Vec<Value> = bundle["issues"]
@@ -425,7 +438,10 @@ async fn ingest_keeps_rollups_exact_through_late_reports_issues_and_ends(engine:
     for room in 0..6 {
         let mut tokens = Vec::new();
         for user in 0..rng.gen_range(1..4) {
-            tokens.push(app.join(&format!("room-{room}"), &format!("user-{room}-{user}")).await);
+            tokens.push(
+                app.join(&format!("room-{room}"), &format!("user-{room}-{user}"))
+                    .await,
+            );
         }
         for token in &tokens {
             if rng.gen_bool(0.5) {
@@ -434,12 +450,18 @@ async fn ingest_keeps_rollups_exact_through_late_reports_issues_and_ends(engine:
                 let platform = json!({"ua": "Mozilla/5.0 Firefox/126.0", "browser": {"name": "Firefox", "version": "126.0"},
                                       "os": {"name": "Windows", "version": "10"}, "device": {}, "cpu": {}});
                 let response = app
-                    .put("/v1/sessions", &json!({"platform": platform, "token": token}))
+                    .put(
+                        "/v1/sessions",
+                        &json!({"platform": platform, "token": token}),
+                    )
                     .await;
                 assert_eq!(response.status, 200, "{}", response.text());
             } else {
                 let response = app
-                    .put("/v1/sessions", &json!({"platform": chrome_platform(), "token": token}))
+                    .put(
+                        "/v1/sessions",
+                        &json!({"platform": chrome_platform(), "token": token}),
+                    )
                     .await;
                 assert_eq!(response.status, 200, "{}", response.text());
             }
