@@ -57,9 +57,10 @@ impl ConferenceLedger {
                 return Ok(None);
             };
             // The row is locked now, so no other writer changes it until we commit.
-            if !self.rollup_before.contains_key(&conference_id) {
-                let before = tx.conference_inputs(&[conference_id]).await?.pop();
-                self.rollup_before.insert(conference_id, before);
+            if let std::collections::hash_map::Entry::Vacant(entry) =
+                self.rollup_before.entry(conference_id)
+            {
+                entry.insert(tx.conference_inputs(&[conference_id]).await?.pop());
             }
             let facts = row.facts();
             self.entries.insert(
