@@ -57,6 +57,12 @@ pub async fn run(
         {
             tracing::warn!(error = %error, "pruning ingest batch ids failed");
         }
+        // Cells a conference left (it moved to another status) read as zero; removing
+        // them only keeps the table small. An upsert racing the delete re-creates
+        // the cell from zero, which is still exact.
+        if let Err(error) = store.rollups().prune_empty_cells().await {
+            tracing::warn!(error = %error, "pruning empty rollup cells failed");
+        }
         // Expired sessions are refused anyway; this only keeps the table small.
         if let Err(error) = accounts.prune_sessions().await {
             tracing::warn!(error = %error, "pruning expired dashboard sessions failed");
