@@ -10,10 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::views::{AppView, CreatedAppView};
-use super::{client_ip, denied};
+use super::{client_ip, denied, existing_organization, path_id};
 use crate::accounts::audit::{self, Action, Entry};
 use crate::accounts::{Caller, new_app};
 use crate::domain::access::Role;
@@ -62,14 +61,13 @@ async fn app_for(
     text: &str,
     role: Role,
 ) -> ApiResult<AppRecord> {
-    let not_found = || ApiError::NotFound(ErrorCode::AppNotFound);
-    let id = Uuid::try_parse(text).map_err(|_| not_found())?;
+    let id = path_id(text, ErrorCode::AppNotFound)?;
     let app = state
         .store
         .accounts()
         .app(id)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or(ApiError::NotFound(ErrorCode::AppNotFound))?;
     caller
         .require(app.organization_id, role)
         .map_err(|reason| denied(reason, ErrorCode::AppNotFound))?;
@@ -99,20 +97,8 @@ pub async fn create(
     Path(organization): Path<String>,
     JsonBody(body): JsonBody<NewApp>,
 ) -> ApiResult<Response> {
-    let organization_id = Uuid::try_parse(&organization)
-        .map_err(|_| ApiError::NotFound(ErrorCode::OrganizationNotFound))?;
-    caller
-        .require(organization_id, Role::Owner)
-        .map_err(|reason| denied(reason, ErrorCode::OrganizationNotFound))?;
-    if state
-        .store
-        .accounts()
-        .organization(organization_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(ErrorCode::OrganizationNotFound));
-    }
+    let organization_id =
+        existing_organization(&state, &caller, &organization, Role::Owner).await?;
     let name = valid_name(&body.name)?;
     let (mut app, server_secret) = new_app(organization_id, &name, stored_domains(&body.domains)?);
     app.recording = body.recording;

@@ -13,9 +13,12 @@ pub mod views;
 use std::net::IpAddr;
 
 use axum::Extension;
+use uuid::Uuid;
 
-use crate::accounts::Denied;
-use crate::error::{ApiError, ErrorCode};
+use crate::accounts::{Caller, Denied};
+use crate::domain::access::Role;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::AppState;
 use crate::http::client_address::ClientAddress;
 
 /// A refused access: invisible objects answer exactly like unknown ids.
@@ -24,6 +27,38 @@ pub fn denied(denied: Denied, not_found: ErrorCode) -> ApiError {
         Denied::Invisible => ApiError::NotFound(not_found),
         Denied::NeedsRole(_) => ErrorCode::PermissionDenied.into(),
     }
+}
+
+/// An id from the path; one that is not a UUID is not found, like an unknown one.
+pub fn path_id(text: &str, not_found: ErrorCode) -> ApiResult<Uuid> {
+    Uuid::try_parse(text).map_err(|_| ApiError::NotFound(not_found))
+}
+
+/// The organization in the path, if the caller holds at least `role` in it.
+pub fn organization_for(caller: &Caller, text: &str, role: Role) -> ApiResult<Uuid> {
+    let id = path_id(text, ErrorCode::OrganizationNotFound)?;
+    caller
+        .require(id, role)
+        .map_err(|reason| denied(reason, ErrorCode::OrganizationNotFound))?;
+    Ok(id)
+}
+
+/// As [`organization_for`], and the organization exists (the operator may name one
+/// that does not).
+pub async fn existing_organization(
+    state: &AppState,
+    caller: &Caller,
+    text: &str,
+    role: Role,
+) -> ApiResult<Uuid> {
+    let id = organization_for(caller, text, role)?;
+    state
+        .store
+        .accounts()
+        .organization(id)
+        .await?
+        .ok_or(ApiError::NotFound(ErrorCode::OrganizationNotFound))?;
+    Ok(id)
 }
 
 pub fn client_ip(client: Option<Extension<ClientAddress>>) -> Option<IpAddr> {

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::views::{AddedMemberView, AuditPage, AuditView, MemberView, OrganizationView};
-use super::{client_ip, denied};
+use super::{client_ip, existing_organization, organization_for, path_id};
 use crate::accounts::audit::{self, Action, Entry};
 use crate::accounts::{Caller, normalize_email};
 use crate::domain::access::Role;
@@ -25,19 +25,6 @@ use crate::http::client_address::ClientAddress;
 use crate::http::pyjson::PyJson;
 use crate::store::accounts::{AccountConflict, OrganizationRecord, UserRecord};
 use crate::store::resource::{decode_cursor, encode_cursor};
-
-fn path_id(text: &str, not_found: ErrorCode) -> ApiResult<Uuid> {
-    Uuid::try_parse(text).map_err(|_| ApiError::NotFound(not_found))
-}
-
-/// The organization in the path, if the caller holds at least `role` in it.
-fn organization_for(caller: &Caller, text: &str, role: Role) -> ApiResult<Uuid> {
-    let id = path_id(text, ErrorCode::OrganizationNotFound)?;
-    caller
-        .require(id, role)
-        .map_err(|reason| denied(reason, ErrorCode::OrganizationNotFound))?;
-    Ok(id)
-}
 
 fn conflict(conflict: AccountConflict) -> ApiError {
     match conflict {
@@ -142,16 +129,8 @@ pub async fn add_member(
     Path(organization): Path<String>,
     JsonBody(body): JsonBody<NewMember>,
 ) -> ApiResult<Response> {
-    let organization_id = organization_for(&caller, &organization, Role::Owner)?;
-    if state
-        .store
-        .accounts()
-        .organization(organization_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(ErrorCode::OrganizationNotFound));
-    }
+    let organization_id =
+        existing_organization(&state, &caller, &organization, Role::Owner).await?;
     let role = parse_role(&body.role)?;
     let email = normalize_email(&body.email);
     if !valid_email(&email) {

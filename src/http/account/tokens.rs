@@ -10,8 +10,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::client_ip;
 use super::views::{CreatedTokenView, TokenView};
+use super::{client_ip, path_id};
 use crate::accounts::Caller;
 use crate::accounts::audit::{self, Action, Entry};
 use crate::domain::time::now_micros;
@@ -98,15 +98,14 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let user_id = own_user_id(&caller)?;
-    let not_found = || ApiError::NotFound(ErrorCode::TokenNotFound);
-    let id = Uuid::try_parse(&id).map_err(|_| not_found())?;
+    let id = path_id(&id, ErrorCode::TokenNotFound)?;
     if !state
         .store
         .accounts()
         .revoke_api_token(user_id, id, now_micros())
         .await?
     {
-        return Err(not_found());
+        return Err(ApiError::NotFound(ErrorCode::TokenNotFound));
     }
     audit::record(
         &state.store,
