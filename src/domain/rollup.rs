@@ -167,6 +167,11 @@ impl Status {
     pub fn parse(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// The position in [`Status::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// What a conference's charts are computed from.

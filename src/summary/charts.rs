@@ -2,12 +2,16 @@
 //! them (`peermetrics-api.md` §3.3–3.4), with what they lack added: empty days, the
 //! conferences each issue affects, connection types, app versions, city countries.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::tally::Tally;
 use crate::domain::issue::IssueCode;
-use crate::domain::rollup::{DURATION_BUCKETS, KEY_SEPARATOR, Metric, SETUP_TIME_BUCKETS, Status};
+use crate::domain::rollup::{
+    Counts, DURATION_BUCKETS, KEY_SEPARATOR, Metric, SETUP_TIME_BUCKETS, Status,
+};
 
 /// Conferences of one local day, by status.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -136,9 +140,8 @@ pub fn conferences_per_day(tally: &Tally) -> Vec<DayCount> {
 }
 
 /// `(key, n)` of one metric, most frequent first, ties by key.
-fn ranked(tally: &Tally, metric: Metric) -> Vec<(String, i64)> {
-    let mut entries: Vec<(String, i64)> = tally
-        .totals
+fn ranked(counts: &Counts, metric: Metric) -> Vec<(String, i64)> {
+    let mut entries: Vec<(String, i64)> = counts
         .iter()
         .filter(|((m, _), n)| *m == metric && **n != 0)
         .map(|((_, key), n)| (key.clone(), *n))
@@ -148,7 +151,7 @@ fn ranked(tally: &Tally, metric: Metric) -> Vec<(String, i64)> {
 }
 
 pub fn issues(tally: &Tally) -> Vec<IssueCount> {
-    ranked(tally, Metric::Issues)
+    ranked(&tally.totals, Metric::Issues)
         .into_iter()
         .map(|(code, count)| IssueCount {
             title: IssueCode::parse(&code).map_or_else(|| code.clone(), |c| c.title().to_owned()),
@@ -160,32 +163,28 @@ pub fn issues(tally: &Tally) -> Vec<IssueCount> {
 }
 
 pub fn get_user_media_errors(tally: &Tally) -> (Vec<GetUserMediaCount>, i64) {
-    // Keys are `name\x1fmessage`: group by name, keep its most frequent message.
-    let mut by_name: Vec<GetUserMediaCount> = Vec::new();
-    let mut best: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    for (key, n) in ranked(tally, Metric::GetUserMediaErrors) {
+    // Keys are `name\x1fmessage`: group by name, keep its most frequent message
+    // (`ranked` lists the most frequent first; on a tie a message beats none).
+    let mut by_name: BTreeMap<String, (GetUserMediaCount, i64)> = BTreeMap::new();
+    for (key, n) in ranked(&tally.totals, Metric::GetUserMediaErrors) {
         let (name, message) = key.split_once(KEY_SEPARATOR).unwrap_or((key.as_str(), ""));
-        match by_name.iter_mut().find(|g| g.name == name) {
-            Some(group) => {
-                group.count += n;
-                if n > best[name] || (n == best[name] && group.message.is_empty()) {
-                    group.message = message.to_owned();
-                    best.insert(name.to_owned(), n);
-                }
-            }
-            None => {
-                best.insert(name.to_owned(), n);
-                by_name.push(GetUserMediaCount {
-                    name: name.to_owned(),
-                    message: message.to_owned(),
-                    count: n,
-                });
-            }
+        let (group, best) = by_name.entry(name.to_owned()).or_insert_with(|| {
+            let group = GetUserMediaCount {
+                name: name.to_owned(),
+                message: message.to_owned(),
+                count: 0,
+            };
+            (group, n)
+        });
+        if group.message.is_empty() && n == *best {
+            group.message = message.to_owned();
         }
+        group.count += n;
     }
-    by_name.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-    let total = by_name.iter().map(|g| g.count).sum();
-    (by_name, total)
+    let mut groups: Vec<GetUserMediaCount> = by_name.into_values().map(|(g, _)| g).collect();
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    let total = groups.iter().map(|g| g.count).sum();
+    (groups, total)
 }
 
 pub fn durations(tally: &Tally) -> Vec<DurationCount> {
@@ -215,7 +214,7 @@ pub fn setup_times(tally: &Tally) -> Vec<SetupTimeCount> {
 }
 
 pub fn participants(tally: &Tally) -> (Vec<ParticipantCount>, i64) {
-    let mut rows: Vec<ParticipantCount> = ranked(tally, Metric::ConferenceParticipants)
+    let mut rows: Vec<ParticipantCount> = ranked(&tally.totals, Metric::ConferenceParticipants)
         .into_iter()
         .filter_map(|(key, n)| {
             Some(ParticipantCount {
@@ -230,7 +229,7 @@ pub fn participants(tally: &Tally) -> (Vec<ParticipantCount>, i64) {
 }
 
 pub fn connections(tally: &Tally) -> ConnectionSummary {
-    let types: Vec<TypeCount> = ranked(tally, Metric::ConnectionType)
+    let types: Vec<TypeCount> = ranked(&tally.totals, Metric::ConnectionType)
         .into_iter()
         .map(|(kind, count)| TypeCount { kind, count })
         .collect();
@@ -255,15 +254,15 @@ pub fn connections(tally: &Tally) -> ConnectionSummary {
     }
 }
 
-fn names(tally: &Tally, metric: Metric) -> Vec<NameCount> {
-    ranked(tally, metric)
+fn names(counts: &Counts, metric: Metric) -> Vec<NameCount> {
+    ranked(counts, metric)
         .into_iter()
         .map(|(name, count)| NameCount { name, count })
         .collect()
 }
 
 pub fn sessions(tally: &Tally) -> SessionSummary {
-    let cities = ranked(tally, Metric::City)
+    let cities = ranked(&tally.totals, Metric::City)
         .into_iter()
         .filter_map(|(key, count)| {
             let mut parts = key.split(KEY_SEPARATOR);
@@ -281,22 +280,24 @@ pub fn sessions(tally: &Tally) -> SessionSummary {
         })
         .collect();
     SessionSummary {
-        browsers: names(tally, Metric::Browser),
-        os: names(tally, Metric::Os),
-        countries: ranked(tally, Metric::Country)
+        browsers: names(&tally.totals, Metric::Browser),
+        os: names(&tally.totals, Metric::Os),
+        countries: ranked(&tally.totals, Metric::Country)
             .into_iter()
             .map(|(code, count)| CountryCount { code, count })
             .collect(),
         cities,
-        app_versions: names(tally, Metric::AppVersion),
+        app_versions: names(&tally.totals, Metric::AppVersion),
     }
 }
 
+/// The values of each filter present in the range, counted without the filter.
 pub fn filter_choices(tally: &Tally) -> FilterChoices {
+    let counts = tally.unfiltered();
     FilterChoices {
-        browser: names(tally, Metric::Browser),
-        os: names(tally, Metric::Os),
-        country: names(tally, Metric::Country),
-        app_version: names(tally, Metric::AppVersion),
+        browser: names(counts, Metric::Browser),
+        os: names(counts, Metric::Os),
+        country: names(counts, Metric::Country),
+        app_version: names(counts, Metric::AppVersion),
     }
 }

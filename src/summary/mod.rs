@@ -11,11 +11,10 @@ pub mod tally;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::filter::SessionFilter;
 use crate::domain::time::format_iso;
 use crate::store::{RollupStore, StoreResult};
 use charts::*;
-pub use tally::{Source, SummaryQuery, Tally, tally};
+pub use tally::{Extras, SummaryQuery, Tally, tally};
 
 /// The summary endpoints; `Dashboard` is all of them in one answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +31,13 @@ pub enum Chart {
 }
 
 impl Chart {
-    /// Only the conferences-per-day chart needs the local days.
-    fn needs_days(self) -> bool {
-        matches!(self, Chart::Conferences | Chart::Dashboard)
+    fn extras(self) -> Extras {
+        Extras {
+            // Only the conferences-per-day chart needs the local days, and only the
+            // bundle the filter choices.
+            days: matches!(self, Chart::Conferences | Chart::Dashboard),
+            unfiltered: self == Chart::Dashboard,
+        }
     }
 }
 
@@ -100,7 +103,7 @@ pub async fn chart(
     chart: Chart,
     query: &SummaryQuery,
 ) -> StoreResult<ChartAnswer> {
-    let tally = tally(store, query, chart.needs_days()).await?;
+    let tally = tally(store, query, chart.extras()).await?;
     Ok(match chart {
         Chart::Conferences => ChartAnswer::Conferences(Data {
             data: conferences_per_day(&tally),
@@ -118,33 +121,22 @@ pub async fn chart(
         Chart::Participants => ChartAnswer::Participants(participant_summary(&tally)),
         Chart::Connections => ChartAnswer::Connections(connections(&tally)),
         Chart::Sessions => ChartAnswer::Sessions(sessions(&tally)),
-        Chart::Dashboard => {
-            let choices = if query.filter.is_empty() {
-                filter_choices(&tally)
-            } else {
-                let everything = SummaryQuery {
-                    filter: SessionFilter::default(),
-                    ..query.clone()
-                };
-                filter_choices(&self::tally(store, &everything, false).await?)
-            };
-            ChartAnswer::Dashboard(Box::new(Dashboard {
-                range: RangeView {
-                    created_at_gte: format_iso(query.range.from),
-                    created_at_lte: format_iso(query.range.to),
-                    tz: query.zone.name().to_owned(),
-                },
-                conferences: conferences_per_day(&tally),
-                issues: issues(&tally),
-                get_user_media: gum_summary(&tally),
-                durations: durations(&tally),
-                setup_times: setup_times(&tally),
-                participants: participant_summary(&tally),
-                connections: connections(&tally),
-                sessions: sessions(&tally),
-                filters: choices,
-            }))
-        }
+        Chart::Dashboard => ChartAnswer::Dashboard(Box::new(Dashboard {
+            range: RangeView {
+                created_at_gte: format_iso(query.range.from),
+                created_at_lte: format_iso(query.range.to),
+                tz: query.zone.name().to_owned(),
+            },
+            conferences: conferences_per_day(&tally),
+            issues: issues(&tally),
+            get_user_media: gum_summary(&tally),
+            durations: durations(&tally),
+            setup_times: setup_times(&tally),
+            participants: participant_summary(&tally),
+            connections: connections(&tally),
+            sessions: sessions(&tally),
+            filters: filter_choices(&tally),
+        })),
     })
 }
 

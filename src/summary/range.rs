@@ -102,9 +102,7 @@ impl Zone {
             .map(|zoned| zoned.timestamp().as_microsecond())
             .unwrap_or(i64::MAX)
     }
-}
 
-impl Zone {
     /// The instant of a local date and time (the earlier one when a DST change
     /// repeats it, the later one when it skips it).
     pub fn instant_of(&self, local: jiff::civil::DateTime) -> Option<i64> {

@@ -10,7 +10,7 @@ use crate::domain::filter::SessionFilter;
 use crate::domain::rollup::{
     ConferenceInputs, Counts, Metric, Status, contribute_filtered, encode_point,
 };
-use crate::store::rollups::{Buckets, CellQuery, MetricSelection, Span};
+use crate::store::rollups::{Buckets, Cell, CellQuery, MetricSelection, Span};
 use crate::store::{RollupStore, StoreResult};
 
 /// One summary request: an app, a range, the viewer's zone and a filter.
@@ -22,22 +22,24 @@ pub struct SummaryQuery {
     pub filter: SessionFilter,
 }
 
-/// How a tally was computed (reported in metrics and benchmarks).
+/// What to count besides the filtered totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// Rollup cells, plus the rows of the slivers at the range's ends.
-    Cells,
-    /// The rows of the whole range: filters no cell is kept for.
-    Rows,
+pub struct Extras {
+    /// Conferences per local day and status.
+    pub days: bool,
+    /// Everything counted again without the filter, for the filter choices (only
+    /// when a filter is set: otherwise the totals are those counts).
+    pub unfiltered: bool,
 }
 
 #[derive(Debug, Clone)]
 pub struct Tally {
     pub totals: Counts,
+    /// The totals without the filter, when asked for and a filter is set.
+    pub unfiltered: Option<Counts>,
     pub days: Vec<LocalDay>,
     /// Conferences per local day, by status (in [`Status::ALL`] order).
     pub daily: Vec<[i64; 4]>,
-    pub source: Source,
 }
 
 impl Tally {
@@ -48,15 +50,16 @@ impl Tally {
             .unwrap_or(0)
     }
 
+    /// The counts without the filter: the totals themselves when there is none.
+    pub fn unfiltered(&self) -> &Counts {
+        self.unfiltered.as_ref().unwrap_or(&self.totals)
+    }
+
     fn count_day(&mut self, at: i64, status: Status, n: i64) {
         if let Some(day) = day_index(&self.days, at) {
-            self.daily[day][status_index(status)] += n;
+            self.daily[day][status.index()] += n;
         }
     }
-}
-
-fn status_index(status: Status) -> usize {
-    Status::ALL.iter().position(|s| *s == status).unwrap_or(3)
 }
 
 /// The cell point that answers `filter`, when there is one: no filter, or one value
@@ -66,38 +69,42 @@ fn point_for(filter: &SessionFilter) -> Option<String> {
     (point.len() <= 2).then(|| encode_point(&point))
 }
 
-/// Counts every chart of `query`; with `with_days`, also conferences per local day.
+/// Counts every chart of `query`, and the `extras` asked for.
 pub async fn tally(
     store: &dyn RollupStore,
     query: &SummaryQuery,
-    with_days: bool,
+    extras: Extras,
 ) -> StoreResult<Tally> {
     let from = query.range.from;
     let until = query.range.to.saturating_add(1);
-    let days = if with_days {
+    let days = if extras.days {
         local_days(&query.range, &query.zone)
     } else {
         Vec::new()
     };
+    let unfiltered = extras.unfiltered && !query.filter.is_empty();
     let mut tally = Tally {
         totals: Counts::new(),
+        unfiltered: unfiltered.then(Counts::new),
         daily: vec![[0; 4]; days.len()],
         days,
-        source: Source::Cells,
     };
-    let Some(point) = point_for(&query.filter) else {
-        tally.source = Source::Rows;
-        let conferences = store.conference_inputs(query.app_id, from, until).await?;
-        for conference in &conferences {
-            count_rows(&mut tally, query, conference, true, with_days);
-        }
-        return Ok(tally);
-    };
-    let points = [point];
+    let point = point_for(&query.filter);
 
-    // Totals: whole days, then whole hours, then rows.
+    // Totals: whole days, then whole hours, then rows. Without a cell for the filter,
+    // all of it from rows.
     let mut totals = Cover::default();
-    totals.add(from, until, &[Span::Day, Span::Hour]);
+    let spans = if point.is_some() {
+        &[Span::Day, Span::Hour][..]
+    } else {
+        &[]
+    };
+    totals.add(from, until, spans);
+    // The unfiltered point rides along in the same reads.
+    let mut points: Vec<String> = point.iter().cloned().collect();
+    if unfiltered {
+        points.push(String::new());
+    }
     for span in [Span::Day, Span::Hour] {
         for cell in read(
             store,
@@ -109,30 +116,48 @@ pub async fn tally(
         )
         .await?
         {
-            *tally.totals.entry((cell.metric, cell.key)).or_insert(0) += cell.n;
+            let counts = if Some(&cell.point) == point.as_ref() {
+                &mut tally.totals
+            } else if let Some(unfiltered) = &mut tally.unfiltered {
+                unfiltered
+            } else {
+                continue;
+            };
+            *counts.entry((cell.metric, cell.key)).or_insert(0) += cell.n;
         }
     }
 
     // Conferences per local day: each local day covered on its own, so that every
     // cell lies inside one day.
     let mut daily = Cover::default();
+    let spans = if point.is_some() {
+        &[Span::Day, Span::Hour, Span::Quarter][..]
+    } else {
+        &[]
+    };
     for day in &tally.days {
-        daily.add(
-            day.start.max(from),
-            day.end.min(until),
-            &[Span::Day, Span::Hour, Span::Quarter],
-        );
+        daily.add(day.start.max(from), day.end.min(until), spans);
     }
     let status_only = MetricSelection::Only(Metric::ConferenceStatus);
+    let filtered_point: Vec<String> = point.iter().cloned().collect();
     for span in Span::ALL {
-        for cell in read(store, query.app_id, &points, span, &daily, status_only).await? {
+        for cell in read(
+            store,
+            query.app_id,
+            &filtered_point,
+            span,
+            &daily,
+            status_only,
+        )
+        .await?
+        {
             if let Some(status) = Status::parse(&cell.key) {
                 tally.count_day(cell.bucket, status, cell.n);
             }
         }
     }
 
-    // The slivers no cell fits in, read once for both.
+    // The rows no cell covers, read once for all of the above.
     let slivers = merge(totals.raw.iter().chain(&daily.raw).copied().collect());
     for (sliver_from, sliver_until) in slivers {
         let conferences = store
@@ -164,10 +189,14 @@ fn count_rows(
             }
         }
     }
-    if into_totals {
-        for (key, n) in counts {
-            *tally.totals.entry(key).or_insert(0) += n;
-        }
+    if !into_totals {
+        return;
+    }
+    for (key, n) in counts {
+        *tally.totals.entry(key).or_insert(0) += n;
+    }
+    if let Some(unfiltered) = &mut tally.unfiltered {
+        contribute_filtered(conference, &SessionFilter::default(), unfiltered);
     }
 }
 
@@ -180,7 +209,7 @@ async fn read(
     span: Span,
     cover: &Cover,
     metrics: MetricSelection,
-) -> StoreResult<Vec<crate::store::rollups::Cell>> {
+) -> StoreResult<Vec<Cell>> {
     let wanted = cover.buckets(span);
     let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
         return Ok(Vec::new());

@@ -260,9 +260,18 @@ fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter:
     let mut types: BTreeMap<&str, i64> = BTreeMap::new();
     let mut dims: [BTreeMap<&str, i64>; 4] = Default::default();
     let mut cities: BTreeMap<String, i64> = BTreeMap::new();
+    // The filter choices: sessions per value, whatever the filter.
+    let mut choices: [BTreeMap<&str, i64>; 4] = Default::default();
     for conference in conferences {
         if conference.created_at < from || conference.created_at > to {
             continue;
+        }
+        for session in &conference.sessions {
+            for (index, value) in session.dims.iter().enumerate() {
+                if let Some(value) = value {
+                    *choices[index].entry(value).or_default() += 1;
+                }
+            }
         }
         let matching: Vec<&Session> = conference
             .sessions
@@ -337,6 +346,7 @@ fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter:
         "types": types,
         "browsers": dims[0], "os": dims[1], "countries": dims[2], "versions": dims[3],
         "cities": cities,
+        "choices": choices,
     })
 }
 
@@ -378,6 +388,7 @@ fn observed(bundle: &Value) -> Value {
         "cities": bundle["sessions"]["cities"].as_array().unwrap().iter()
             .map(|c| (format!("{}|{}", c["country"].as_str().unwrap(), c["city"].as_str().unwrap()), c["count"].as_i64().unwrap()))
             .collect::<BTreeMap<String, i64>>(),
+        "choices": (["browser", "os", "country", "app_version"].map(|name| pairs(&bundle["filters"][name], "name"))),
     })
 }
 
