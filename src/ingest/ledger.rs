@@ -175,13 +175,27 @@ impl ConferenceLedger {
         ids.sort_unstable();
         let after = tx.conference_inputs(&ids).await?;
         let mut per_app: BTreeMap<Uuid, BTreeMap<_, i64>> = BTreeMap::new();
-        for conference in self.rollup_before.values().flatten() {
-            let cells = per_app.entry(conference.app_id).or_default();
-            cells_of(conference, &rollup_counts(conference), -1, cells);
-        }
+        let mut earlier: HashMap<Uuid, &ConferenceInputs> = self
+            .rollup_before
+            .iter()
+            .filter_map(|(id, before)| Some((*id, before.as_ref()?)))
+            .collect();
         for conference in &after {
+            let before = earlier.remove(&conference.id);
+            // Most batches change nothing a chart counts (a state change, activity).
+            if before == Some(conference) {
+                continue;
+            }
             let cells = per_app.entry(conference.app_id).or_default();
+            if let Some(before) = before {
+                cells_of(before, &rollup_counts(before), -1, cells);
+            }
             cells_of(conference, &rollup_counts(conference), 1, cells);
+        }
+        // Conferences that no longer exist (never, today: nothing deletes one).
+        for before in earlier.into_values() {
+            let cells = per_app.entry(before.app_id).or_default();
+            cells_of(before, &rollup_counts(before), -1, cells);
         }
         for (app_id, cells) in per_app {
             let cells = into_cells(cells);

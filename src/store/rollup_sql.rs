@@ -56,7 +56,8 @@ macro_rules! sql_rollup_store {
 
             /// Four reads, one per table, each through the conference's own index
             /// (`conference_app_created`, then `session_conference`,
-            /// `connection_conference` and `issue_conference`).
+            /// `connection_conference` and `issue_conference`), rows in id order so
+            /// that two reads of unchanged rows compare equal.
             pub(crate) async fn load_inputs(
                 connection: &mut DbConnection,
                 scope: InputScope<'_>,
@@ -97,6 +98,7 @@ macro_rules! sql_rollup_store {
                      from session s join conference c on c.id = s.conference_id",
                 );
                 push_scope(&mut query, &scope);
+                query.push(" order by s.id");
                 for row in query.build().fetch_all(&mut *connection).await? {
                     let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
                     let mut dimensions = SessionDimensions::default();
@@ -124,6 +126,7 @@ macro_rules! sql_rollup_store {
                      from connection x join conference c on c.id = x.conference_id",
                 );
                 push_scope(&mut query, &scope);
+                query.push(" order by x.id");
                 for row in query.build().fetch_all(&mut *connection).await? {
                     let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
                     conferences[at].connections.push(ConnectionInputs {
@@ -140,6 +143,7 @@ macro_rules! sql_rollup_store {
                      from issue i join conference c on c.id = i.conference_id",
                 );
                 push_scope(&mut query, &scope);
+                query.push(" order by i.id");
                 for row in query.build().fetch_all(&mut *connection).await? {
                     let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
                     conferences[at].issues.push(IssueInputs {
