@@ -215,6 +215,19 @@ pub struct IssueInputs {
 }
 
 impl ConferenceInputs {
+    /// A conference's own facts, without its rows yet.
+    pub fn of_facts(facts: &super::conference::ConferenceFacts) -> Self {
+        Self {
+            id: facts.id,
+            app_id: facts.app_id,
+            created_at: facts.created_at,
+            ongoing: facts.ongoing,
+            duration_s: facts.duration_s,
+            participant_count: facts.participant_count,
+            ..Self::default()
+        }
+    }
+
     pub fn status(&self) -> Status {
         if self.ongoing {
             Status::Ongoing

@@ -56,13 +56,17 @@ impl ConferenceLedger {
             let Some(row) = tx.load_conference(conference_id).await? else {
                 return Ok(None);
             };
+            let facts = row.facts();
             // The row is locked now, so no other writer changes it until we commit.
+            // Its facts are at hand; only its rows are read.
             if let std::collections::hash_map::Entry::Vacant(entry) =
                 self.rollup_before.entry(conference_id)
             {
-                entry.insert(tx.conference_inputs(&[conference_id]).await?.pop());
+                let mut before = [ConferenceInputs::of_facts(&facts)];
+                tx.conference_rows(&mut before).await?;
+                let [before] = before;
+                entry.insert(Some(before));
             }
-            let facts = row.facts();
             self.entries.insert(
                 conference_id,
                 Entry {

@@ -729,6 +729,12 @@ macro_rules! sql_store {
                 rollup_sql_impl::load_inputs(&mut *self.tx, rollup_sql_impl::InputScope::Ids(conference_ids)).await
             }
 
+            async fn conference_rows(&mut self, conferences: &mut [$crate::domain::rollup::ConferenceInputs]) -> StoreResult<()> {
+                self.savepoint_first().await?;
+                let ids: Vec<Uuid> = conferences.iter().map(|c| c.id).collect();
+                rollup_sql_impl::attach_rows(&mut *self.tx, conferences, &rollup_sql_impl::InputScope::Ids(&ids)).await
+            }
+
             async fn add_rollup_cells(&mut self, app_id: Uuid, cells: &[$crate::store::rollups::Cell]) -> StoreResult<()> {
                 self.savepoint_first().await?;
                 rollup_sql_impl::add_cells(&mut *self.tx, app_id, cells, true).await

@@ -313,6 +313,12 @@ pub trait StoreTx: Send {
         &mut self,
         conference_ids: &[Uuid],
     ) -> StoreResult<Vec<crate::domain::rollup::ConferenceInputs>>;
+    /// Reads the sessions, connections and issues of conferences whose own facts the
+    /// caller already holds.
+    async fn conference_rows(
+        &mut self,
+        conferences: &mut [crate::domain::rollup::ConferenceInputs],
+    ) -> StoreResult<()>;
     /// Adds each cell's `n` to the app's stored cell.
     async fn add_rollup_cells(&mut self, app_id: Uuid, cells: &[rollups::Cell]) -> StoreResult<()>;
 

@@ -83,8 +83,19 @@ macro_rules! sql_rollup_store {
                         ..Default::default()
                     });
                 }
+                attach_rows(connection, &mut conferences, &scope).await?;
+                Ok(conferences)
+            }
+
+            /// Reads the sessions, connections and issues of `conferences` (whose own
+            /// facts are already known), in `scope`, which must select exactly them.
+            pub(crate) async fn attach_rows(
+                connection: &mut DbConnection,
+                conferences: &mut [ConferenceInputs],
+                scope: &InputScope<'_>,
+            ) -> StoreResult<()> {
                 if conferences.is_empty() {
-                    return Ok(conferences);
+                    return Ok(());
                 }
                 let index: HashMap<Uuid, usize> = conferences
                     .iter()
@@ -97,7 +108,7 @@ macro_rules! sql_rollup_store {
                      s.city, s.latitude, s.longitude \
                      from session s join conference c on c.id = s.conference_id",
                 );
-                push_scope(&mut query, &scope);
+                push_scope(&mut query, scope);
                 query.push(" order by s.id");
                 for row in query.build().fetch_all(&mut *connection).await? {
                     let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
@@ -125,7 +136,7 @@ macro_rules! sql_rollup_store {
                     "select x.conference_id, x.session_id, x.type, x.setup_time_ms \
                      from connection x join conference c on c.id = x.conference_id",
                 );
-                push_scope(&mut query, &scope);
+                push_scope(&mut query, scope);
                 query.push(" order by x.id");
                 for row in query.build().fetch_all(&mut *connection).await? {
                     let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
@@ -142,7 +153,7 @@ macro_rules! sql_rollup_store {
                      case when i.code = 'getusermedia_error' then i.data end \
                      from issue i join conference c on c.id = i.conference_id",
                 );
-                push_scope(&mut query, &scope);
+                push_scope(&mut query, scope);
                 query.push(" order by i.id");
                 for row in query.build().fetch_all(&mut *connection).await? {
                     let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
@@ -153,7 +164,7 @@ macro_rules! sql_rollup_store {
                         data: row.try_get(4)?,
                     });
                 }
-                Ok(conferences)
+                Ok(())
             }
 
             /// Adds each cell's `n` to the stored one (deltas from an ingest batch).

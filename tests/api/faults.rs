@@ -331,6 +331,12 @@ impl StoreTx for FaultyTx {
     ) -> StoreResult<Vec<callvitals::domain::rollup::ConferenceInputs>> {
         self.inner.conference_inputs(ids).await
     }
+    async fn conference_rows(
+        &mut self,
+        conferences: &mut [callvitals::domain::rollup::ConferenceInputs],
+    ) -> StoreResult<()> {
+        self.inner.conference_rows(conferences).await
+    }
     async fn add_rollup_cells(
         &mut self,
         app_id: Uuid,
