@@ -12,12 +12,13 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::AppState;
+use super::account::visible_app;
 use super::pyjson::PyJson;
 use crate::accounts::Caller;
+use crate::domain::access::Role;
 use crate::domain::filter::{Dimension, SessionFilter};
 use crate::domain::time::{now_micros, parse_query_time};
 use crate::error::{ApiError, ApiResult, ErrorCode, QueryParameter};
-use crate::store::Resource;
 use crate::summary::range::{DEFAULT_RANGE_DAYS, RangeError, TimeRange, Zone};
 use crate::summary::{Chart, SummaryQuery};
 
@@ -124,11 +125,7 @@ pub async fn summary_query(
     params: &HashMap<String, String>,
 ) -> ApiResult<SummaryQuery> {
     let (app_id, range, zone, filter) = parse_summary_query(params, now_micros())?;
-    state
-        .store
-        .get(&caller.visibility(), Resource::Apps, app_id)
-        .await?
-        .ok_or(ApiError::NotFound(ErrorCode::AppNotFound))?;
+    visible_app(state, caller, app_id, Role::Member).await?;
     Ok(SummaryQuery {
         app_id,
         range,

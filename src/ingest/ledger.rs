@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::domain::conference::ConferenceFacts;
 use crate::domain::rollup::{ConferenceInputs, rollup_counts};
-use crate::store::rollups::{cells_of, into_cells};
+use crate::store::rollups::{CellCounts, cells_of, into_cells};
 use crate::store::{StoreResult, StoreTx};
 
 use super::journal::Journaled;
@@ -178,7 +178,7 @@ impl ConferenceLedger {
         let mut ids: Vec<Uuid> = self.rollup_before.keys().copied().collect();
         ids.sort_unstable();
         let after = tx.conference_inputs(&ids).await?;
-        let mut per_app: BTreeMap<Uuid, BTreeMap<_, i64>> = BTreeMap::new();
+        let mut per_app: BTreeMap<Uuid, CellCounts> = BTreeMap::new();
         let mut earlier: HashMap<Uuid, &ConferenceInputs> = self
             .rollup_before
             .iter()

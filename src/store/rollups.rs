@@ -7,6 +7,8 @@
 //! browser). What a conference adds is [`crate::domain::rollup::rollup_counts`];
 //! ingest keeps cells current in the transaction that changes the conference.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -121,12 +123,16 @@ pub trait RollupStore: Send + Sync {
     async fn prune_empty_cells(&self) -> StoreResult<u64>;
 }
 
-/// Spreads per-conference counts over the cells of every span.
+/// Counts by cell: `(point, span, bucket, metric, key) -> n`.
+pub type CellCounts = BTreeMap<(String, Span, i64, Metric, String), i64>;
+
+/// Spreads per-conference counts (`(point, metric, key) -> n`) over the cells of
+/// every span, times `sign`.
 pub fn cells_of(
     conference: &ConferenceInputs,
-    counts: &std::collections::BTreeMap<(String, Metric, String), i64>,
+    counts: &BTreeMap<(String, Metric, String), i64>,
     sign: i64,
-    out: &mut std::collections::BTreeMap<(String, Span, i64, Metric, String), i64>,
+    out: &mut CellCounts,
 ) {
     for ((point, metric, key), n) in counts {
         for span in Span::ALL {
@@ -141,9 +147,7 @@ pub fn cells_of(
 }
 
 /// The non-zero entries of a cell map, as cells.
-pub fn into_cells(
-    map: std::collections::BTreeMap<(String, Span, i64, Metric, String), i64>,
-) -> Vec<Cell> {
+pub fn into_cells(map: CellCounts) -> Vec<Cell> {
     map.into_iter()
         .filter(|(_, n)| *n != 0)
         .map(|((point, span, bucket, metric, key), n)| Cell {

@@ -11,10 +11,8 @@ use indicatif::ProgressBar;
 use uuid::Uuid;
 
 use crate::domain::rollup::rollup_counts;
-use crate::store::rollups::{Cell, cells_of, into_cells};
+use crate::store::rollups::{Cell, CellCounts, Span, cells_of, into_cells};
 use crate::store::{RollupStore, StoreResult};
-
-const DAY: i64 = 86_400_000_000;
 
 /// A cell whose stored count differs from the count its rows give.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,17 +34,18 @@ pub async fn expected_cells(
     app_id: Uuid,
     progress: &ProgressBar,
 ) -> StoreResult<(Vec<Cell>, u64)> {
-    let mut cells = BTreeMap::new();
+    let mut cells = CellCounts::new();
     let mut conferences = 0;
     if let Some((first, last)) = store.conference_span(app_id).await? {
-        let mut day = first.div_euclid(DAY) * DAY;
-        progress.set_length(((last - day) / DAY + 1) as u64);
+        let length = Span::Day.micros();
+        let mut day = Span::Day.bucket_of(first);
+        progress.set_length(((last - day) / length + 1) as u64);
         while day <= last {
-            for conference in store.conference_inputs(app_id, day, day + DAY).await? {
+            for conference in store.conference_inputs(app_id, day, day + length).await? {
                 cells_of(&conference, &rollup_counts(&conference), 1, &mut cells);
                 conferences += 1;
             }
-            day += DAY;
+            day += length;
             progress.inc(1);
         }
     }

@@ -12,7 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::views::{AppView, CreatedAppView};
-use super::{client_ip, denied, existing_organization, path_id};
+use super::{client_ip, existing_organization, path_id, visible_app};
 use crate::accounts::audit::{self, Action, Entry};
 use crate::accounts::{Caller, new_app};
 use crate::domain::access::Role;
@@ -54,24 +54,13 @@ fn duplicate_name(conflict: AccountConflict) -> ApiError {
 }
 
 /// The app in the path, if the caller holds at least `role` in its organization.
-/// An app of another organization is not found, exactly like one that never existed.
 async fn app_for(
     state: &AppState,
     caller: &Caller,
     text: &str,
     role: Role,
 ) -> ApiResult<AppRecord> {
-    let id = path_id(text, ErrorCode::AppNotFound)?;
-    let app = state
-        .store
-        .accounts()
-        .app(id)
-        .await?
-        .ok_or(ApiError::NotFound(ErrorCode::AppNotFound))?;
-    caller
-        .require(app.organization_id, role)
-        .map_err(|reason| denied(reason, ErrorCode::AppNotFound))?;
-    Ok(app)
+    visible_app(state, caller, path_id(text, ErrorCode::AppNotFound)?, role).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -20,6 +20,7 @@ use crate::domain::access::Role;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::AppState;
 use crate::http::client_address::ClientAddress;
+use crate::store::AppRecord;
 
 /// A refused access: invisible objects answer exactly like unknown ids.
 pub fn denied(denied: Denied, not_found: ErrorCode) -> ApiError {
@@ -59,6 +60,26 @@ pub async fn existing_organization(
         .await?
         .ok_or(ApiError::NotFound(ErrorCode::OrganizationNotFound))?;
     Ok(id)
+}
+
+/// A live app, if the caller holds at least `role` in its organization. An app of
+/// another organization is not found, exactly like one that never existed.
+pub async fn visible_app(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    role: Role,
+) -> ApiResult<AppRecord> {
+    let app = state
+        .store
+        .accounts()
+        .app(id)
+        .await?
+        .ok_or(ApiError::NotFound(ErrorCode::AppNotFound))?;
+    caller
+        .require(app.organization_id, role)
+        .map_err(|reason| denied(reason, ErrorCode::AppNotFound))?;
+    Ok(app)
 }
 
 pub fn client_ip(client: Option<Extension<ClientAddress>>) -> Option<IpAddr> {
