@@ -92,17 +92,6 @@ pub enum QueryParameter {
     Os,
     Country,
     AppVersion,
-    Status,
-    Day,
-    IssueCode,
-    Duration,
-    SetupTime,
-    Participants,
-    ConnectionType,
-    City,
-    Cursor,
-    Limit,
-    Search,
 }
 
 impl QueryParameter {
@@ -117,17 +106,6 @@ impl QueryParameter {
             Self::Os => "invalid_os",
             Self::Country => "invalid_country",
             Self::AppVersion => "invalid_app_version",
-            Self::Status => "invalid_status",
-            Self::Day => "invalid_day",
-            Self::IssueCode => "invalid_issue_code",
-            Self::Duration => "invalid_duration",
-            Self::SetupTime => "invalid_setup_time",
-            Self::Participants => "invalid_participants",
-            Self::ConnectionType => "invalid_connection_type",
-            Self::City => "invalid_city",
-            Self::Cursor => "invalid_cursor",
-            Self::Limit => "invalid_limit",
-            Self::Search => "invalid_search",
         }
     }
 }

@@ -67,17 +67,6 @@ impl Metric {
     pub fn from_code(code: i16) -> Option<Metric> {
         Metric::ALL.into_iter().find(|m| m.code() == code)
     }
-
-    /// Counts conferences (once each), so lists of several values cannot be summed.
-    pub fn counts_conferences(self) -> bool {
-        matches!(
-            self,
-            Metric::ConferenceStatus
-                | Metric::ConferenceDuration
-                | Metric::ConferenceParticipants
-                | Metric::IssueConferences
-        )
-    }
 }
 
 /// Separates the parts of a composite key.

@@ -52,10 +52,6 @@ impl TimeRange {
         }
         Ok(Self { from, to })
     }
-
-    pub fn contains(&self, at: i64) -> bool {
-        self.from <= at && at <= self.to
-    }
 }
 
 /// A zone the viewer reads days in.
