@@ -50,11 +50,8 @@ fn parse_bound(text: &str, zone: &Zone, end_of_day: bool) -> Option<i64> {
     zone.instant_of(local)
 }
 
-/// Reads the parameters every summary shares. The app must be one the caller sees.
-pub fn parse_summary_query(
-    params: &HashMap<String, String>,
-    now: i64,
-) -> ApiResult<(Uuid, TimeRange, Zone, SessionFilter)> {
+/// Reads the parameters every summary shares (the app is checked by `summary_query`).
+pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiResult<SummaryQuery> {
     let app_id = match params.get("appId").map(String::as_str) {
         None | Some("") => {
             return Err(ApiError::with_message(
@@ -105,7 +102,12 @@ pub fn parse_summary_query(
                 .map_err(|error| invalid(filter_parameter(error.dimension()), error.to_string()))?;
         }
     }
-    Ok((app_id, range, zone, filter))
+    Ok(SummaryQuery {
+        app_id,
+        range,
+        zone,
+        filter,
+    })
 }
 
 pub fn filter_parameter(dimension: Dimension) -> QueryParameter {
@@ -124,14 +126,9 @@ pub async fn summary_query(
     caller: &Caller,
     params: &HashMap<String, String>,
 ) -> ApiResult<SummaryQuery> {
-    let (app_id, range, zone, filter) = parse_summary_query(params, now_micros())?;
-    visible_app(state, caller, app_id, Role::Member).await?;
-    Ok(SummaryQuery {
-        app_id,
-        range,
-        zone,
-        filter,
-    })
+    let query = parse_summary_query(params, now_micros())?;
+    visible_app(state, caller, query.app_id, Role::Member).await?;
+    Ok(query)
 }
 
 pub async fn summary(
@@ -197,7 +194,7 @@ mod tests {
     #[test]
     fn local_dates_are_whole_local_days() {
         let app = Uuid::nil().to_string();
-        let (_, range, _, _) = parse_summary_query(
+        let range = parse_summary_query(
             &params(&[
                 ("appId", &app),
                 ("tz", "Asia/Kolkata"),
@@ -206,12 +203,13 @@ mod tests {
             ]),
             0,
         )
-        .unwrap();
+        .unwrap()
+        .range;
         let start = parse_query_time("2026-05-03T18:30:00Z").unwrap();
         assert_eq!(range.from, start);
         assert_eq!(range.to, start + 86_400_000_000 - 1);
         // A local time without offset is read in tz; one with an offset as given.
-        let (_, range, _, _) = parse_summary_query(
+        let range = parse_summary_query(
             &params(&[
                 ("appId", &app),
                 ("tz", "Asia/Kolkata"),
@@ -220,7 +218,8 @@ mod tests {
             ]),
             0,
         )
-        .unwrap();
+        .unwrap()
+        .range;
         assert_eq!(
             range.from,
             parse_query_time("2026-05-04T00:00:00Z").unwrap()
