@@ -38,16 +38,11 @@ pub fn format_pm(micros: i64) -> String {
     text
 }
 
-/// RFC 3339 in UTC with microseconds, e.g. `2026-05-05T20:01:02.125000Z`.
+/// RFC 3339 in UTC, e.g. `2026-05-05T20:01:02.125Z`.
 pub fn format_iso(micros: i64) -> String {
-    let text = format_pm(micros);
-    let (date, clock) = text.split_once(' ').unwrap_or((text.as_str(), "00:00:00"));
-    let clock = if clock.contains('.') {
-        clock.to_owned()
-    } else {
-        format!("{clock}.000000")
-    };
-    format!("{date}T{clock}Z")
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|at| at.to_string())
+        .unwrap_or_default()
 }
 
 /// Parses the timestamp forms the PeerMetrics query API accepts: `YYYY-MM-DD`, or
