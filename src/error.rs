@@ -92,6 +92,11 @@ pub enum QueryParameter {
     Os,
     Country,
     AppVersion,
+    Day,
+    Status,
+    Duration,
+    SetupTime,
+    ParticipantCount,
 }
 
 impl QueryParameter {
@@ -106,6 +111,11 @@ impl QueryParameter {
             Self::Os => "invalid_os",
             Self::Country => "invalid_country",
             Self::AppVersion => "invalid_app_version",
+            Self::Day => "invalid_day",
+            Self::Status => "invalid_status",
+            Self::Duration => "invalid_duration",
+            Self::SetupTime => "invalid_setup_time",
+            Self::ParticipantCount => "invalid_participant_count",
         }
     }
 }

@@ -14,11 +14,14 @@ use uuid::Uuid;
 use super::AppState;
 use super::pyjson::PyJson;
 use super::render;
+use super::summary::{invalid, parse_named_bound, parse_session_filter, parse_zone};
 use crate::accounts::Caller;
+use crate::domain::rollup::Status;
 use crate::domain::time::parse_query_time;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorCode, QueryParameter};
 use crate::store::resource::{decode_cursor, encode_cursor, unsupported_filter};
 use crate::store::{ListFilter, PageRequest, Resource};
+use crate::summary::range::Zone;
 
 fn uuid_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<Uuid>> {
     params
@@ -50,26 +53,112 @@ fn time_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<
         .transpose()
 }
 
-/// `created_at_gt`/`_lt` are exclusive forms of the same bounds.
-fn time_bounds(params: &HashMap<String, String>) -> ApiResult<(Option<i64>, Option<i64>)> {
-    let gte = time_param(params, "created_at_gte")?;
+/// `created_at_gt`/`_lt` are exclusive forms of the same bounds. Conference lists read
+/// `created_at_gte`/`_lte` as the summaries do (dates are local days in `tz`), so a
+/// chart's range and its click-to-detail list select the same conferences.
+fn time_bounds(
+    resource: Resource,
+    params: &HashMap<String, String>,
+    zone: &Zone,
+) -> ApiResult<(Option<i64>, Option<i64>)> {
+    let (gte, lte) = if resource == Resource::Conferences {
+        let bound = |name: &str, parameter: QueryParameter, end_of_day: bool| {
+            params
+                .get(name)
+                .map(|text| parse_named_bound(name, text, parameter, zone, end_of_day))
+                .transpose()
+        };
+        (
+            bound("created_at_gte", QueryParameter::CreatedAtGte, false)?,
+            bound("created_at_lte", QueryParameter::CreatedAtLte, true)?,
+        )
+    } else {
+        (
+            time_param(params, "created_at_gte")?,
+            time_param(params, "created_at_lte")?,
+        )
+    };
     let gt = time_param(params, "created_at_gt")?.map(|at| at + 1);
-    let lte = time_param(params, "created_at_lte")?;
     let lt = time_param(params, "created_at_lt")?.map(|at| at - 1);
-    Ok((
-        gte.max(gt),
-        match (lte, lt) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        },
-    ))
+    Ok((gte.max(gt), min_bound(lte, lt)))
+}
+
+fn min_bound(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A free-text slice value (an issue code, a connection type, a city).
+fn text_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<String>> {
+    params
+        .get(name)
+        .map(|value| {
+            if value.is_empty() || value.len() > 256 || value.contains('\0') {
+                Err(ApiError::invalid(format!(
+                    "{name} must be 1 to 256 bytes of text"
+                )))
+            } else {
+                Ok(value.clone())
+            }
+        })
+        .transpose()
+}
+
+/// An integer slice bound whose error code names its parameter.
+fn slice_int(
+    params: &HashMap<String, String>,
+    name: &str,
+    parameter: QueryParameter,
+) -> ApiResult<Option<i64>> {
+    params
+        .get(name)
+        .map(|value| {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| invalid(parameter, format!("{name} must be a whole number")))
+        })
+        .transpose()
 }
 
 pub fn parse_list_query(
     resource: Resource,
     params: &HashMap<String, String>,
 ) -> ApiResult<(ListFilter, PageRequest)> {
-    let (created_gte, created_lte) = time_bounds(params)?;
+    let zone = parse_zone(params)?;
+    let (mut created_gte, mut created_lte) = time_bounds(resource, params, &zone)?;
+    // A day of the conferences chart: the local day in `tz`, within the range.
+    if let Some(text) = params.get("day") {
+        let date: jiff::civil::Date =
+            text.parse()
+                .ok()
+                .filter(|_| text.len() == 10)
+                .ok_or_else(|| {
+                    invalid(
+                        QueryParameter::Day,
+                        "day must be a date, such as 2026-05-04",
+                    )
+                })?;
+        let next = date
+            .tomorrow()
+            .map_err(|_| invalid(QueryParameter::Day, "day is out of range"))?;
+        created_gte = created_gte.max(Some(zone.start_of(date)));
+        created_lte = min_bound(created_lte, Some(zone.start_of(next) - 1));
+    }
+    let status = params
+        .get("status")
+        .map(|text| {
+            Status::parse(text).ok_or_else(|| {
+                invalid(
+                    QueryParameter::Status,
+                    "status must be ongoing, error, warning or success",
+                )
+            })
+        })
+        .transpose()?;
     let filter = ListFilter {
         app_id: uuid_param(params, "appId")?,
         conference_id: uuid_param(params, "conferenceId")?,
@@ -77,10 +166,10 @@ pub fn parse_list_query(
         session_id: uuid_param(params, "sessionId")?,
         created_gte,
         created_lte,
-        issue_code: params.get("issue_code").cloned(),
+        issue_code: text_param(params, "issue_code")?,
         room: params.get("room").cloned(),
-        duration_gte: int_param(params, "duration_gte")?,
-        duration_lt: int_param(params, "duration_lt")?,
+        duration_gte: slice_int(params, "duration_gte", QueryParameter::Duration)?,
+        duration_lt: slice_int(params, "duration_lt", QueryParameter::Duration)?,
         ongoing: params
             .get("ongoing")
             .map(|value| match value.as_str() {
@@ -89,6 +178,17 @@ pub fn parse_list_query(
                 _ => Err(ApiError::invalid("ongoing must be true or false")),
             })
             .transpose()?,
+        status,
+        participant_count: slice_int(
+            params,
+            "participant_count",
+            QueryParameter::ParticipantCount,
+        )?,
+        setup_time_gte: slice_int(params, "setup_time_gte", QueryParameter::SetupTime)?,
+        setup_time_lt: slice_int(params, "setup_time_lt", QueryParameter::SetupTime)?,
+        connection_type: text_param(params, "connection_type")?,
+        city: text_param(params, "city")?,
+        sessions: parse_session_filter(params)?,
     };
     if let Some(name) = unsupported_filter(resource, &filter) {
         return Err(ApiError::invalid(format!(
@@ -195,5 +295,52 @@ mod tests {
                 .code(),
             ErrorCode::InvalidParameters
         );
+    }
+
+    #[test]
+    fn chart_slices_name_their_parameter_and_a_day_is_a_local_day() {
+        let app = Uuid::new_v4().to_string();
+        let code = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("appId", app.as_str())];
+            all.extend_from_slice(pairs);
+            parse_list_query(Resource::Conferences, &params(&all))
+                .unwrap_err()
+                .code()
+                .as_str()
+        };
+        assert_eq!(code(&[("day", "2026-02-30")]), "invalid_day");
+        assert_eq!(code(&[("status", "fine")]), "invalid_status");
+        assert_eq!(code(&[("duration_gte", "-1")]), "invalid_duration");
+        assert_eq!(code(&[("setup_time_lt", "soon")]), "invalid_setup_time");
+        assert_eq!(
+            code(&[("participant_count", "x")]),
+            "invalid_participant_count"
+        );
+        assert_eq!(code(&[("browser", "")]), "invalid_browser");
+        assert_eq!(code(&[("tz", "Nowhere/Town")]), "invalid_tz");
+        assert_eq!(
+            parse_list_query(
+                Resource::Sessions,
+                &params(&[("appId", &app), ("status", "error")])
+            )
+            .unwrap_err()
+            .code(),
+            ErrorCode::InvalidParameters
+        );
+
+        // 2026-03-10 in Kolkata (UTC+05:30), cut by a range that starts at noon UTC.
+        let (filter, _) = parse_list_query(
+            Resource::Conferences,
+            &params(&[
+                ("appId", &app),
+                ("tz", "Asia/Kolkata"),
+                ("day", "2026-03-10"),
+                ("created_at_gte", "2026-03-10T12:00:00Z"),
+            ]),
+        )
+        .unwrap();
+        let micros = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_microsecond();
+        assert_eq!(filter.created_gte, Some(micros("2026-03-10T12:00:00Z")));
+        assert_eq!(filter.created_lte, Some(micros("2026-03-10T18:30:00Z") - 1));
     }
 }

@@ -157,6 +157,56 @@ const LIST_QUERY: &[(&str, &str)] = &[
     ("cursor", "the `next` of the previous page"),
 ];
 
+/// The conference list: the common list parameters, read as the summaries read them,
+/// and the slices of every chart (`docs/summaries.md`, "Click-to-detail").
+const CONFERENCE_LIST_QUERY: &[(&str, &str)] = &[
+    ("appId", "app UUID"),
+    ("participantId", "participant UUID"),
+    (
+        "created_at_gte",
+        "ISO 8601 date or time, inclusive; a date is its local day's start in tz",
+    ),
+    (
+        "created_at_lte",
+        "ISO 8601 date or time, inclusive; a date is its local day's end in tz",
+    ),
+    (
+        "tz",
+        "IANA time zone of `day` and of bare dates (default UTC)",
+    ),
+    ("day", "a local date: one day of the conferences chart"),
+    ("status", "ongoing, error, warning or success"),
+    (
+        "issue_code",
+        "conferences with such an issue from a matching session",
+    ),
+    (
+        "duration_gte",
+        "seconds, inclusive (also duration_lt, exclusive)",
+    ),
+    (
+        "setup_time_gte",
+        "ms, inclusive (also setup_time_lt): conferences with such a connection",
+    ),
+    (
+        "participant_count",
+        "conferences with this many participants",
+    ),
+    (
+        "connection_type",
+        "host, srflx, prflx or relay: conferences with such a connection",
+    ),
+    ("city", "conferences with a matching session from this city"),
+    ("browser", "browser name, or a comma-separated list"),
+    ("os", "OS name, or a comma-separated list"),
+    ("country", "ISO country code, or a comma-separated list"),
+    ("app_version", "app version, or a comma-separated list"),
+    ("ongoing", "true or false"),
+    ("room", "the customer's conference id"),
+    ("limit", "1 to 200, default 50"),
+    ("cursor", "the `next` of the previous page"),
+];
+
 const SUMMARY_QUERY: &[(&str, &str)] = &[
     ("appId", "app UUID (required)"),
     (
@@ -315,10 +365,10 @@ pub fn routes() -> Vec<Route> {
                 format!("List {path}, newest first"),
                 get(list),
             )
-            .query(if resource == Resource::Apps {
-                PAGE_QUERY
-            } else {
-                LIST_QUERY
+            .query(match resource {
+                Resource::Apps => PAGE_QUERY,
+                Resource::Conferences => CONFERENCE_LIST_QUERY,
+                _ => LIST_QUERY,
             });
         let detail = move |caller: Caller, state: State<Arc<AppState>>, id: Path<String>| {
             read::detail(resource, caller, state, id)

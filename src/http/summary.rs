@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode, QueryParameter};
 use crate::summary::range::{DEFAULT_RANGE_DAYS, RangeError, TimeRange, Zone};
 use crate::summary::{Chart, SummaryQuery};
 
-fn invalid(parameter: QueryParameter, message: impl Into<String>) -> ApiError {
+pub fn invalid(parameter: QueryParameter, message: impl Into<String>) -> ApiError {
     ApiError::with_message(ErrorCode::InvalidParameter(parameter), message.into())
 }
 
@@ -62,26 +62,11 @@ pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiRes
         Some(text) => Uuid::try_parse(text)
             .map_err(|_| invalid(QueryParameter::AppId, "appId must be a UUID"))?,
     };
-    let zone = match params.get("tz") {
-        None => Zone::utc(),
-        Some(name) => Zone::named(name).ok_or_else(|| {
-            invalid(
-                QueryParameter::Tz,
-                "tz must be an IANA time zone name, such as Europe/Berlin",
-            )
-        })?,
-    };
+    let zone = parse_zone(params)?;
     let bound = |name: &str, parameter: QueryParameter, end_of_day: bool| {
         params
             .get(name)
-            .map(|text| {
-                parse_bound(text, &zone, end_of_day).ok_or_else(|| {
-                    invalid(
-                        parameter,
-                        format!("{name} must be an ISO 8601 date or time, such as 2026-05-04 or 2026-05-04T10:00:00Z"),
-                    )
-                })
-            })
+            .map(|text| parse_named_bound(name, text, parameter, &zone, end_of_day))
             .transpose()
     };
     let gte = bound("created_at_gte", QueryParameter::CreatedAtGte, false)?;
@@ -94,6 +79,45 @@ pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiRes
         (Some(from), Some(to)) => TimeRange::new(from, to),
     }
     .map_err(|error: RangeError| invalid(QueryParameter::Range, error.to_string()))?;
+    Ok(SummaryQuery {
+        app_id,
+        range,
+        zone,
+        filter: parse_session_filter(params)?,
+    })
+}
+
+/// `tz`: an IANA zone name, UTC when absent.
+pub fn parse_zone(params: &HashMap<String, String>) -> ApiResult<Zone> {
+    match params.get("tz") {
+        None => Ok(Zone::utc()),
+        Some(name) => Zone::named(name).ok_or_else(|| {
+            invalid(
+                QueryParameter::Tz,
+                "tz must be an IANA time zone name, such as Europe/Berlin",
+            )
+        }),
+    }
+}
+
+/// One time bound, read in `zone`; its error names the parameter.
+pub fn parse_named_bound(
+    name: &str,
+    text: &str,
+    parameter: QueryParameter,
+    zone: &Zone,
+    end_of_day: bool,
+) -> ApiResult<i64> {
+    parse_bound(text, zone, end_of_day).ok_or_else(|| {
+        invalid(
+            parameter,
+            format!("{name} must be an ISO 8601 date or time, such as 2026-05-04 or 2026-05-04T10:00:00Z"),
+        )
+    })
+}
+
+/// The filters `browser`, `os`, `country` and `app_version`.
+pub fn parse_session_filter(params: &HashMap<String, String>) -> ApiResult<SessionFilter> {
     let mut filter = SessionFilter::default();
     for dimension in Dimension::ALL {
         if let Some(text) = params.get(dimension.param()) {
@@ -102,12 +126,7 @@ pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiRes
                 .map_err(|error| invalid(filter_parameter(error.dimension()), error.to_string()))?;
         }
     }
-    Ok(SummaryQuery {
-        app_id,
-        range,
-        zone,
-        filter,
-    })
+    Ok(filter)
 }
 
 pub fn filter_parameter(dimension: Dimension) -> QueryParameter {

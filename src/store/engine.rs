@@ -101,7 +101,7 @@ macro_rules! sql_store {
 
         use $crate::store::engine::chunk_sizes;
         use $crate::store::models::*;
-        use $crate::store::resource::{self, Bind, Detail, ListFilter, Page, PageRequest, Record, Resource};
+        use $crate::store::resource::{self, Bind, Detail, Fragment, ListFilter, Page, PageRequest, Record, Resource};
         use $crate::domain::access::Visibility;
         use $crate::store::{Engine, Store, StoreResult, StoreTx};
 
@@ -789,14 +789,16 @@ macro_rules! sql_store {
             let conditions = resource::conditions(resource, filter);
             let push_conditions = |query: &mut QueryBuilder<'_, $db>| {
                 for condition in &conditions {
-                    query.push(" and ").push(condition.sql_before);
-                    match &condition.bind {
-                        Bind::Id(id) => query.push_bind(*id),
-                        Bind::Int(value) => query.push_bind(*value),
-                        Bind::Text(text) => query.push_bind(text.clone()),
-                        Bind::Flag(flag) => query.push_bind(*flag),
-                    };
-                    query.push(condition.sql_after);
+                    query.push(" and ");
+                    for fragment in &condition.0 {
+                        match fragment {
+                            Fragment::Sql(text) => query.push(*text),
+                            Fragment::Bind(Bind::Id(id)) => query.push_bind(*id),
+                            Fragment::Bind(Bind::Int(value)) => query.push_bind(*value),
+                            Fragment::Bind(Bind::Text(text)) => query.push_bind(text.clone()),
+                            Fragment::Bind(Bind::Flag(flag)) => query.push_bind(*flag),
+                        };
+                    }
                 }
             };
 

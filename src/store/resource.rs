@@ -5,6 +5,8 @@
 use uuid::Uuid;
 
 use super::models::*;
+use crate::domain::filter::{Dimension, SessionFilter};
+use crate::domain::rollup::Status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
@@ -44,6 +46,15 @@ pub struct ListFilter {
     pub ongoing: Option<bool>,
     /// The customer's conference id: a standing room's conferences.
     pub room: Option<String>,
+    /// The slices of the dashboard's charts (conferences only): each selects the
+    /// conferences its bar counted, under the filter rule of `domain::filter`.
+    pub status: Option<Status>,
+    pub participant_count: Option<i64>,
+    pub setup_time_gte: Option<i64>,
+    pub setup_time_lt: Option<i64>,
+    pub connection_type: Option<String>,
+    pub city: Option<String>,
+    pub sessions: SessionFilter,
 }
 
 impl ListFilter {
@@ -136,32 +147,63 @@ pub enum Bind {
     Flag(bool),
 }
 
-/// `sql_before <bind> sql_after`: one parameterised condition.
+/// A piece of a condition: SQL text or a bound value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Condition {
-    pub sql_before: &'static str,
-    pub bind: Bind,
-    pub sql_after: &'static str,
+pub enum Fragment {
+    Sql(&'static str),
+    Bind(Bind),
 }
 
-fn condition(sql_before: &'static str, bind: Bind) -> Condition {
-    Condition {
-        sql_before,
-        bind,
-        sql_after: "",
+/// One parameterised condition, ANDed with the others.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Condition(pub Vec<Fragment>);
+
+impl Condition {
+    fn sql(mut self, text: &'static str) -> Self {
+        self.0.push(Fragment::Sql(text));
+        self
+    }
+
+    fn bind(mut self, value: Bind) -> Self {
+        self.0.push(Fragment::Bind(value));
+        self
+    }
+
+    /// ` and s.<column> in (…)` for each filtered dimension: the session `s` matches.
+    fn session_matches(mut self, filter: &SessionFilter) -> Self {
+        for dimension in filter.dimensions() {
+            self = self.sql(match dimension {
+                Dimension::Browser => " and s.browser_name in (",
+                Dimension::Os => " and s.os_name in (",
+                Dimension::Country => " and s.country_code in (",
+                Dimension::AppVersion => " and s.app_version in (",
+            });
+            for (index, value) in filter.list(dimension).iter().enumerate() {
+                if index > 0 {
+                    self = self.sql(", ");
+                }
+                self = self.bind(Bind::Text(value.clone()));
+            }
+            self = self.sql(")");
+        }
+        self
     }
 }
 
-fn subquery(sql_before: &'static str, bind: Bind) -> Condition {
-    Condition {
-        sql_before,
-        bind,
-        sql_after: ")",
-    }
+fn condition(sql: &'static str, bind: Bind) -> Condition {
+    Condition::default().sql(sql).bind(bind)
+}
+
+fn subquery(sql: &'static str, bind: Bind) -> Condition {
+    condition(sql, bind).sql(")")
 }
 
 /// The conditions a filter means for a resource. Filters a resource does not support
 /// are reported by [`unsupported_filter`] before this runs.
+///
+/// For conferences, the chart slices follow the filter rule: a row counts when it
+/// belongs to a session of the same conference that the filter matches, so every
+/// row-level slice joins its row to that session (`s`).
 pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     use Resource::*;
     let mut out = Vec::new();
@@ -199,10 +241,15 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     }
     if let Some(code) = &filter.issue_code {
         out.push(match resource {
-            Conferences => subquery(
-                "id in (select conference_id from issue where code = ",
-                Bind::Text(code.clone()),
-            ),
+            Conferences => Condition::default()
+                .sql(
+                    "exists (select 1 from issue i join session s on s.id = i.session_id \
+                     and s.conference_id = conference.id \
+                     where i.conference_id = conference.id and i.code = ",
+                )
+                .bind(Bind::Text(code.clone()))
+                .session_matches(&filter.sessions)
+                .sql(")"),
             _ => condition("code = ", Bind::Text(code.clone())),
         });
     }
@@ -218,6 +265,79 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     if let Some(room) = &filter.room {
         out.push(condition("conference_id = ", Bind::Text(room.clone())));
     }
+    if let Some(status) = filter.status {
+        // The statuses exclude each other in this order: ongoing, error, warning, success.
+        let any_issue = "exists (select 1 from issue i where i.conference_id = conference.id)";
+        let any_error = "exists (select 1 from issue i where i.conference_id = conference.id \
+                         and i.severity = 'error')";
+        let mut sql = Condition::default();
+        sql = match status {
+            Status::Ongoing => sql.sql("ongoing = ").bind(Bind::Flag(true)),
+            Status::Error => sql
+                .sql("ongoing = ")
+                .bind(Bind::Flag(false))
+                .sql(" and ")
+                .sql(any_error),
+            Status::Warning => sql
+                .sql("ongoing = ")
+                .bind(Bind::Flag(false))
+                .sql(" and not ")
+                .sql(any_error)
+                .sql(" and ")
+                .sql(any_issue),
+            Status::Success => sql
+                .sql("ongoing = ")
+                .bind(Bind::Flag(false))
+                .sql(" and not ")
+                .sql(any_issue),
+        };
+        out.push(sql);
+    }
+    if let Some(count) = filter.participant_count {
+        out.push(condition("participant_count = ", Bind::Int(count)));
+    }
+    if filter.connection_type.is_some()
+        || filter.setup_time_gte.is_some()
+        || filter.setup_time_lt.is_some()
+    {
+        // One connection must satisfy both when both are given.
+        let mut sql = Condition::default().sql(
+            "exists (select 1 from connection x join session s on s.id = x.session_id \
+             and s.conference_id = conference.id where x.conference_id = conference.id",
+        );
+        if let Some(kind) = &filter.connection_type {
+            sql = sql.sql(" and x.type = ").bind(Bind::Text(kind.clone()));
+        }
+        if let Some(ms) = filter.setup_time_gte {
+            sql = sql.sql(" and x.setup_time_ms >= ").bind(Bind::Int(ms));
+        }
+        if let Some(ms) = filter.setup_time_lt {
+            sql = sql.sql(" and x.setup_time_ms < ").bind(Bind::Int(ms));
+        }
+        out.push(sql.session_matches(&filter.sessions).sql(")"));
+    }
+    if let Some(city) = &filter.city {
+        // As on the map: a session with the city and real coordinates.
+        out.push(
+            Condition::default()
+                .sql("exists (select 1 from session s where s.conference_id = conference.id and s.city = ")
+                .bind(Bind::Text(city.clone()))
+                .sql(
+                    " and s.latitude is not null and s.longitude is not null \
+                     and not (s.latitude = 0 and s.longitude = 0)",
+                )
+                .session_matches(&filter.sessions)
+                .sql(")"),
+        );
+    }
+    if resource == Conferences && !filter.sessions.is_empty() {
+        out.push(
+            Condition::default()
+                .sql("exists (select 1 from session s where s.conference_id = conference.id")
+                .session_matches(&filter.sessions)
+                .sql(")"),
+        );
+    }
     out
 }
 
@@ -231,7 +351,8 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
             "participantId" => resource != Apps,
             "sessionId" => matches!(resource, Connections | Issues),
             "issue_code" => matches!(resource, Conferences | Issues),
-            "duration" | "ongoing" | "room" => resource == Conferences,
+            "duration" | "ongoing" | "room" | "status" | "participant_count" | "setup_time"
+            | "connection_type" | "city" | "filters" => resource == Conferences,
             _ => true,
         }
     };
@@ -247,6 +368,15 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
         ),
         ("ongoing", filter.ongoing.is_some()),
         ("room", filter.room.is_some()),
+        ("status", filter.status.is_some()),
+        ("participant_count", filter.participant_count.is_some()),
+        (
+            "setup_time",
+            filter.setup_time_gte.is_some() || filter.setup_time_lt.is_some(),
+        ),
+        ("connection_type", filter.connection_type.is_some()),
+        ("city", filter.city.is_some()),
+        ("filters", !filter.sessions.is_empty()),
     ];
     used.into_iter()
         .find(|(name, present)| *present && !supports(name))
@@ -272,8 +402,11 @@ mod tests {
         };
         let conditions = conditions(Resource::Participants, &filter);
         assert_eq!(conditions.len(), 1);
-        assert!(conditions[0].sql_before.contains("conference_participant"));
-        assert_eq!(conditions[0].sql_after, ")");
+        let Fragment::Sql(text) = &conditions[0].0[0] else {
+            panic!("a condition starts with SQL")
+        };
+        assert!(text.contains("conference_participant"));
+        assert_eq!(conditions[0].0.last(), Some(&Fragment::Sql(")")));
     }
 
     #[test]

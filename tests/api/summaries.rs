@@ -232,6 +232,26 @@ fn local_date(at: i64, zone: &TimeZone) -> String {
         .to_string()
 }
 
+const DURATION_EDGES: [i64; 12] = [
+    0, 60, 180, 300, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600,
+];
+const SETUP_EDGES: [i64; 11] = [0, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000];
+/// Status indices as the brute force counts them.
+const STATUSES: [&str; 4] = ["success", "warning", "error", "ongoing"];
+
+fn status_of(conference: &Conference) -> usize {
+    let all_issues = conference.sessions.iter().flat_map(|s| &s.issues);
+    if conference.ongoing {
+        3
+    } else if all_issues.clone().any(|(i, _)| ISSUES[*i].1) {
+        2
+    } else if all_issues.count() > 0 {
+        1
+    } else {
+        0
+    }
+}
+
 fn bucket(edges: &[i64], value: i64) -> usize {
     edges.iter().rposition(|edge| value >= *edge).unwrap()
 }
@@ -279,24 +299,9 @@ fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter:
             .filter(|s| matches(filter, s))
             .collect();
         if filter.is_empty() || !matching.is_empty() {
-            let all_issues = conference.sessions.iter().flat_map(|s| &s.issues);
-            let status = if conference.ongoing {
-                3
-            } else if all_issues.clone().any(|(i, _)| ISSUES[*i].1) {
-                2
-            } else if all_issues.count() > 0 {
-                1
-            } else {
-                0
-            };
             days.get_mut(&local_date(conference.created_at, &zone))
-                .unwrap()[status] += 1;
-            durations[bucket(
-                &[
-                    0, 60, 180, 300, 600, 900, 1200, 1500, 1800, 2400, 3000, 3600,
-                ],
-                conference.duration_s,
-            )] += 1;
+                .unwrap()[status_of(conference)] += 1;
+            durations[bucket(&DURATION_EDGES, conference.duration_s)] += 1;
             *participants
                 .entry(conference.sessions.len() as i64)
                 .or_default() += 1;
@@ -316,10 +321,7 @@ fn brute_force(conferences: &[Conference], from: i64, to: i64, tz: &str, filter:
                     *types.entry(kind).or_default() += 1;
                 }
                 if let Some(ms) = setup {
-                    setups[bucket(
-                        &[0, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 4000, 5000],
-                        *ms,
-                    )] += 1;
+                    setups[bucket(&SETUP_EDGES, *ms)] += 1;
                 }
             }
             for (index, value) in session.dims.iter().enumerate() {
@@ -392,6 +394,192 @@ fn observed(bundle: &Value) -> Value {
     })
 }
 
+/// A connection's local candidate type and setup time.
+type ConnectionFacts = (Option<&'static str>, Option<i64>);
+
+/// A click on a chart.
+#[derive(Debug, Clone)]
+enum Slice {
+    Day(String, usize),
+    Issue(&'static str),
+    Duration(usize),
+    Setup(usize),
+    Participants(i64),
+    ConnectionType(&'static str),
+    Browser(&'static str),
+    City(&'static str),
+}
+
+impl Slice {
+    fn random(rng: &mut StdRng, days: &[String]) -> Slice {
+        match rng.gen_range(0..8) {
+            0 => Slice::Day(
+                days[rng.gen_range(0..days.len())].clone(),
+                rng.gen_range(0..4),
+            ),
+            1 => Slice::Issue(ISSUES[rng.gen_range(0..ISSUES.len())].0),
+            2 => Slice::Duration(rng.gen_range(0..DURATION_EDGES.len())),
+            3 => Slice::Setup(rng.gen_range(0..SETUP_EDGES.len())),
+            4 => Slice::Participants(rng.gen_range(0..4)),
+            5 => Slice::ConnectionType(pick(rng, &["host", "srflx", "relay"])),
+            6 => Slice::Browser(pick(rng, &["Chrome", "Safari", "Firefox"])),
+            _ => Slice::City(pick(rng, &["Paris", "Pune"])),
+        }
+    }
+
+    /// The slice's query parameters; a browser slice narrows the browser filter.
+    fn params(&self, filter: &mut Filter) -> String {
+        let range = |edges: &[i64], index: usize, name: &str| match edges.get(index + 1) {
+            Some(max) => format!("{name}_gte={}&{name}_lt={max}", edges[index]),
+            None => format!("{name}_gte={}", edges[index]),
+        };
+        match self {
+            Slice::Day(date, status) => format!("day={date}&status={}", STATUSES[*status]),
+            Slice::Issue(code) => format!("issue_code={code}"),
+            Slice::Duration(index) => range(&DURATION_EDGES, *index, "duration"),
+            Slice::Setup(index) => range(&SETUP_EDGES, *index, "setup_time"),
+            Slice::Participants(n) => format!("participant_count={n}"),
+            Slice::ConnectionType(kind) => format!("connection_type={kind}"),
+            Slice::Browser(browser) => {
+                filter.insert(0, vec![browser]);
+                String::new()
+            }
+            Slice::City(city) => format!("city={city}"),
+        }
+    }
+
+    /// The bar's own number in the bundle, for slices that count conferences.
+    fn bar(&self, bundle: &Value) -> Option<i64> {
+        let find = |list: &Value, key: &str, value: &Value, count: &str| {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|row| &row[key] == value)
+                .map_or(0, |row| row[count].as_i64().unwrap())
+        };
+        match self {
+            Slice::Day(date, status) => Some(find(
+                &bundle["conferences"],
+                "date",
+                &json!(date),
+                STATUSES[*status],
+            )),
+            Slice::Issue(code) => {
+                Some(find(&bundle["issues"], "code", &json!(code), "conferences"))
+            }
+            Slice::Duration(index) => Some(bundle["durations"][index]["count"].as_i64().unwrap()),
+            Slice::Participants(n) => Some(find(
+                &bundle["participants"]["data"],
+                "participants",
+                &json!(n),
+                "conferences",
+            )),
+            _ => None,
+        }
+    }
+
+    /// The conferences the slice holds, found the slow, obvious way.
+    fn members(
+        &self,
+        conferences: &[Conference],
+        from: i64,
+        to: i64,
+        tz: &str,
+        filter: &Filter,
+    ) -> BTreeSet<Uuid> {
+        let zone = TimeZone::get(tz).unwrap();
+        let mut out = BTreeSet::new();
+        for conference in conferences {
+            if conference.created_at < from || conference.created_at > to {
+                continue;
+            }
+            let matching: Vec<&Session> = conference
+                .sessions
+                .iter()
+                .filter(|s| matches(filter, s))
+                .collect();
+            let counted = filter.is_empty() || !matching.is_empty();
+            let any_connection = |test: &dyn Fn(&ConnectionFacts) -> bool| {
+                matching.iter().any(|s| s.connections.iter().any(test))
+            };
+            let holds = match self {
+                Slice::Day(date, status) => {
+                    counted
+                        && &local_date(conference.created_at, &zone) == date
+                        && status_of(conference) == *status
+                }
+                Slice::Issue(code) => matching
+                    .iter()
+                    .any(|s| s.issues.iter().any(|(i, _)| ISSUES[*i].0 == *code)),
+                Slice::Duration(index) => {
+                    counted && bucket(&DURATION_EDGES, conference.duration_s) == *index
+                }
+                Slice::Setup(index) => any_connection(&|(_, setup)| {
+                    setup.is_some_and(|ms| bucket(&SETUP_EDGES, ms) == *index)
+                }),
+                Slice::Participants(n) => counted && conference.sessions.len() as i64 == *n,
+                Slice::ConnectionType(kind) => any_connection(&|(k, _)| *k == Some(*kind)),
+                Slice::Browser(_) => counted,
+                Slice::City(city) => matching
+                    .iter()
+                    .any(|s| s.city.is_some_and(|(name, _, _)| name == *city)),
+            };
+            if holds {
+                out.insert(conference.id);
+            }
+        }
+        out
+    }
+}
+
+fn filter_params(filter: &Filter) -> String {
+    let mut text = String::new();
+    for (dim, values) in filter {
+        let name = ["browser", "os", "country", "app_version"][*dim];
+        text.push_str(&format!("&{name}={}", values.join(",").replace(' ', "%20")));
+    }
+    text
+}
+
+/// Pages through a click-to-detail list to its end (small pages, so the cursor is
+/// used) and returns its conferences; every page must carry the same total.
+async fn page_to_end(app: &TestApp, path: &str) -> (BTreeSet<Uuid>, i64) {
+    let mut ids = BTreeSet::new();
+    let mut total = None;
+    let mut cursor: Option<String> = None;
+    let mut last_position: Option<(String, String)> = None;
+    loop {
+        let mut url = format!("{path}&limit=7");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let response = app.admin_get(&url).await;
+        assert_eq!(response.status, 200, "{url}: {}", response.text());
+        let page = response.json();
+        let count = page["count"].as_i64().unwrap();
+        assert_eq!(*total.get_or_insert(count), count, "{url}: the total moved");
+        for row in page["results"].as_array().unwrap() {
+            let position = (
+                row["created_at"].as_str().unwrap().to_owned(),
+                row["id"].as_str().unwrap().to_owned(),
+            );
+            if let Some(last) = &last_position {
+                assert!(&position < last, "{url}: not newest first");
+            }
+            last_position = Some(position);
+            assert!(
+                ids.insert(row["id"].as_str().unwrap().parse().unwrap()),
+                "{url}: repeated row"
+            );
+        }
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    (ids, total.unwrap_or(0))
+}
+
 fn iso(at: i64) -> String {
     Timestamp::from_microsecond(at).unwrap().to_string()
 }
@@ -420,24 +608,46 @@ async fn summaries_equal_a_brute_force_count_for_any_range_zone_and_filter(engin
             };
             let tz = pick(&mut rng, &ZONES);
             let filter = random_filter(&mut rng);
-            let mut path = format!(
-                "/v1/dashboard?appId={}&created_at_gte={}&created_at_lte={}&tz={tz}",
+            let common = format!(
+                "appId={}&created_at_gte={}&created_at_lte={}&tz={tz}",
                 app.app.id,
                 iso(from),
                 iso(to)
             );
-            for (dim, values) in &filter {
-                let name = ["browser", "os", "country", "app_version"][*dim];
-                path.push_str(&format!("&{name}={}", values.join(",").replace(' ', "%20")));
-            }
+            let path = format!("/v1/dashboard?{common}{}", filter_params(&filter));
             let response = app.admin_get(&path).await;
             assert_eq!(response.status, 200, "{path}: {}", response.text());
+            let bundle = response.json();
             let expected = brute_force(&all, from, to, tz, &filter);
             assert_eq!(
-                observed(&response.json()),
+                observed(&bundle),
                 expected,
                 "round {round}, case {case}: {path}"
             );
+
+            // Click-to-detail: each slice lists exactly what its bar counted.
+            let days: Vec<String> = expected["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|day| day[0].as_str().unwrap().to_owned())
+                .collect();
+            for _ in 0..3 {
+                let slice = Slice::random(&mut rng, &days);
+                let mut slice_filter = filter.clone();
+                let slice_params = slice.params(&mut slice_filter);
+                let path = format!(
+                    "/v1/conferences?{common}&{slice_params}{}",
+                    filter_params(&slice_filter)
+                );
+                let (listed, total) = page_to_end(&app, &path).await;
+                let members = slice.members(&all, from, to, tz, &slice_filter);
+                assert_eq!(listed, members, "round {round}, case {case}: {path}");
+                assert_eq!(total, members.len() as i64, "{path}: the total");
+                if let Some(bar) = slice.bar(&bundle) {
+                    assert_eq!(total, bar, "{path}: the bar's number");
+                }
+            }
         }
     }
     app.stop().await;
