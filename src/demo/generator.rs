@@ -1,6 +1,8 @@
 //! The generator: every app's pool and plans, turned into chunks of conferences in
 //! chronological order.
 
+use std::collections::BTreeMap;
+
 use rand::SeedableRng;
 use uuid::Uuid;
 
@@ -12,6 +14,8 @@ use super::plan::{
     APP_SPECS, DETAILED_RECENT_CONFERENCES, PROD, Plan, draw_members, plan_conferences,
 };
 use super::rng::{DemoRng, pick};
+use crate::domain::rollup::rollup_counts;
+use crate::store::rollups::{CellCounts, Span, cells_of, into_cells, seed_batch_inputs};
 use crate::store::{ParticipantRow, SeedBatch};
 
 /// A chunk closes at whichever limit comes first, keeping every transaction short.
@@ -27,6 +31,10 @@ pub(super) struct AppState {
     plans: Vec<Plan>,
     next_plan: usize,
     pub(super) participants: Vec<Participant>,
+    /// Rollup cells of the UTC days not yet complete. Every cell of a conference lies
+    /// in the UTC day of its `created_at`, and plans come in time order, so a day's
+    /// cells are final once a later day's conference is generated.
+    open_days: BTreeMap<i64, CellCounts>,
 }
 
 /// The rows of one or more conferences of one app, ready for `insert_seed`.
@@ -41,6 +49,7 @@ pub(super) struct Generator {
     now: i64,
     apps: Vec<AppState>,
     current_app: usize,
+    raw_samples: bool,
     /// Every pool member that takes part in a conference, created at its first one.
     participants: Vec<ParticipantRow>,
 }
@@ -93,6 +102,7 @@ impl Generator {
                     plans,
                     next_plan: 0,
                     participants,
+                    open_days: BTreeMap::new(),
                 }
             })
             .collect();
@@ -101,6 +111,7 @@ impl Generator {
             now: options.now,
             apps,
             current_app: 0,
+            raw_samples: options.raw_samples,
             participants: participant_rows,
         }
     }
@@ -131,6 +142,26 @@ impl Generator {
                 generate_conference(&mut self.rng, app, &plan, self.now, &mut batch);
                 conferences += 1;
             }
+            if !self.raw_samples {
+                batch.stats_samples.clear();
+                batch.track_samples.clear();
+                batch.events.clear();
+            }
+            for conference in seed_batch_inputs(&batch) {
+                let day = Span::Day.bucket_of(conference.created_at);
+                let cells = app.open_days.entry(day).or_default();
+                cells_of(&conference, &rollup_counts(&conference), 1, cells);
+            }
+            let complete_before = match app.plans.get(app.next_plan) {
+                Some(next) => Span::Day.bucket_of(next.created_at),
+                None => i64::MAX,
+            };
+            let open = app.open_days.split_off(&complete_before);
+            let complete = std::mem::replace(&mut app.open_days, open);
+            let cells: Vec<_> = complete.into_values().flat_map(into_cells).collect();
+            if !cells.is_empty() {
+                batch.rollup_cells.push((app.id, cells));
+            }
             return Some(Chunk {
                 app: app.name,
                 conferences,
@@ -160,6 +191,7 @@ mod tests {
             now: NOW,
             rng_seed: 7,
             conferences_override: Some(conferences),
+            raw_samples: true,
         }
     }
 

@@ -1054,6 +1054,9 @@ macro_rules! sql_store {
                 insert_issues(connection, &batch.issues).await?;
                 insert_stats_samples(connection, &batch.stats_samples).await?;
                 insert_track_samples(connection, &batch.track_samples).await?;
+                for (app_id, cells) in &batch.rollup_cells {
+                    rollup_sql_impl::add_cells(connection, *app_id, cells, true).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

@@ -322,6 +322,8 @@ pub struct SeedBatch {
     pub issues: Vec<IssueRow>,
     pub stats_samples: Vec<StatsSampleRow>,
     pub track_samples: Vec<TrackSampleRow>,
+    /// Rollup cells to add (`n` is added to a stored cell), per app.
+    pub rollup_cells: Vec<(Uuid, Vec<super::rollups::Cell>)>,
 }
 
 impl SeedBatch {

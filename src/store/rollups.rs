@@ -12,8 +12,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::StoreResult;
-use crate::domain::rollup::{ConferenceInputs, Metric};
+use super::{SeedBatch, StoreResult};
+use crate::domain::filter::{Dimension, SessionDimensions};
+use crate::domain::rollup::{
+    ConferenceInputs, ConnectionInputs, IssueInputs, Metric, SessionInputs,
+};
 use crate::domain::time::MICROS_PER_SECOND;
 
 /// The time spans of cells. Every metric has hour and day cells (UTC); the status of
@@ -159,4 +162,74 @@ pub fn into_cells(map: CellCounts) -> Vec<Cell> {
             n,
         })
         .collect()
+}
+
+/// The inputs of the conferences a seed batch holds, exactly as reading the rows back
+/// would give them (sessions, connections and issues in id order), so the demo seeder
+/// writes its rollups with its rows instead of reading them back afterwards.
+pub fn seed_batch_inputs(batch: &SeedBatch) -> Vec<ConferenceInputs> {
+    let mut conferences: Vec<ConferenceInputs> = batch
+        .conferences
+        .iter()
+        .map(|c| ConferenceInputs {
+            id: c.id,
+            app_id: c.app_id,
+            created_at: c.created_at,
+            ongoing: c.ongoing,
+            duration_s: c.duration_s,
+            participant_count: c.participant_count,
+            ..ConferenceInputs::default()
+        })
+        .collect();
+    let index: std::collections::HashMap<Uuid, usize> = conferences
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let non_empty = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+    let mut sessions: Vec<_> = batch.sessions.iter().collect();
+    sessions.sort_by_key(|s| s.id);
+    for session in sessions {
+        let Some(&at) = index.get(&session.conference_id) else {
+            continue;
+        };
+        let mut dimensions = SessionDimensions::default();
+        dimensions.values[Dimension::Browser.index()] = non_empty(&session.browser_name);
+        dimensions.values[Dimension::Os.index()] = non_empty(&session.os_name);
+        dimensions.values[Dimension::Country.index()] = non_empty(&session.country_code);
+        dimensions.values[Dimension::AppVersion.index()] = non_empty(&session.app_version);
+        conferences[at].sessions.push(SessionInputs {
+            id: session.id,
+            dimensions,
+            city: session.city.clone(),
+            latitude: session.latitude,
+            longitude: session.longitude,
+        });
+    }
+    let mut connections: Vec<_> = batch.connections.iter().collect();
+    connections.sort_by_key(|c| c.id);
+    for connection in connections {
+        if let Some(&at) = index.get(&connection.conference_id) {
+            conferences[at].connections.push(ConnectionInputs {
+                session_id: connection.session_id,
+                kind: connection.connection_type.clone(),
+                setup_time_ms: connection.setup_time_ms,
+            });
+        }
+    }
+    let mut issues: Vec<_> = batch.issues.iter().collect();
+    issues.sort_by_key(|i| i.id);
+    for issue in issues {
+        if let Some(&at) = index.get(&issue.conference_id) {
+            conferences[at].issues.push(IssueInputs {
+                session_id: issue.session_id,
+                is_error: issue.severity == "error",
+                code: issue.code.clone(),
+                data: (issue.code == "getusermedia_error")
+                    .then(|| issue.data.clone())
+                    .flatten(),
+            });
+        }
+    }
+    conferences
 }
