@@ -3,6 +3,7 @@
 pub mod account;
 pub mod body;
 pub mod client_address;
+pub mod compression;
 pub mod json_guard;
 mod middleware;
 mod openapi;
@@ -62,10 +63,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         (state.clone(), middleware::Limit::Ingest),
         middleware::rate_limit,
     ));
-    let dashboard = group(Group::Dashboard).layer(axum::middleware::from_fn_with_state(
-        (state.clone(), middleware::Limit::Read),
-        middleware::rate_limit,
-    ));
+    let dashboard = group(Group::Dashboard)
+        .layer(axum::middleware::from_fn(compression::gzip_json))
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), middleware::Limit::Read),
+            middleware::rate_limit,
+        ));
     Router::new()
         .merge(ingest)
         .merge(dashboard)

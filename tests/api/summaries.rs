@@ -23,6 +23,7 @@ use crate::helpers::{Engine, TestApp, chrome_platform};
 
 engine_tests!(
     summaries_equal_a_brute_force_count_for_any_range_zone_and_filter,
+    dashboard_answers_are_gzipped_when_the_browser_accepts_it,
     ingest_keeps_rollups_exact_through_late_reports_issues_and_ends,
 );
 
@@ -748,5 +749,47 @@ async fn ingest_keeps_rollups_exact_through_late_reports_issues_and_ends(engine:
         .map(|day| day["total"].as_i64().unwrap())
         .sum();
     assert_eq!(total, 6, "{bundle}");
+    app.stop().await;
+}
+
+async fn dashboard_answers_are_gzipped_when_the_browser_accepts_it(engine: Engine) {
+    use std::io::Read;
+    let app = TestApp::spawn(engine).await;
+    let mut rng = StdRng::seed_from_u64(9);
+    seed(&app, &generate(&mut rng)).await;
+    callvitals::cli::rebuild_rollups(&app.store, Some(app.app.id), false, false)
+        .await
+        .unwrap();
+    let path = format!(
+        "/v1/dashboard?appId={}&created_at_gte={}&created_at_lte={}",
+        app.app.id,
+        iso(BASE),
+        iso(BASE + 14 * DAY)
+    );
+    let plain = app.admin_get(&path).await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.headers.get("content-encoding").is_none());
+    let auth = format!("Bearer {}", crate::helpers::ADMIN_TOKEN);
+    let gzipped = app
+        .client
+        .get(
+            &app.url(&path),
+            &[("authorization", &auth), ("accept-encoding", "br, gzip")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(gzipped.status, 200);
+    assert_eq!(gzipped.headers["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers["vary"], "accept-encoding");
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped.body[..])
+        .read_to_end(&mut inflated)
+        .unwrap();
+    assert!(
+        gzipped.body.len() * 3 < inflated.len(),
+        "gzip should shrink the bundle"
+    );
+    let inflated: Value = serde_json::from_slice(&inflated).unwrap();
+    assert_eq!(inflated, plain.json());
     app.stop().await;
 }
