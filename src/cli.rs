@@ -100,6 +100,9 @@ struct ServeArgs {
 enum BenchCommand {
     /// Replay SDK-shaped /v1/stats posts against a fresh server on each engine.
     Ingest(crate::bench::IngestOptions),
+    /// Measure every summary, the bundle and click-to-detail pages on the 1×, 10×
+    /// and 100× demo datasets.
+    Summaries(crate::bench::SummariesOptions),
 }
 
 #[derive(Subcommand)]
@@ -200,6 +203,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Ingest(options),
         } => crate::bench::ingest(options).await,
+        Command::Bench {
+            which: BenchCommand::Summaries(options),
+        } => crate::bench::summaries(options).await,
         Command::Rollups {
             action:
                 RollupsCommand::Rebuild {
@@ -349,7 +355,7 @@ pub async fn add_user(
 /// fixed default password, and the demo prints the current one.
 const DEMO_OWNER: &str = "demo@callvitals.local";
 
-async fn demo_login(store: &SharedStore) -> anyhow::Result<(String, String)> {
+pub(crate) async fn demo_login(store: &SharedStore) -> anyhow::Result<(String, String)> {
     let password = crate::domain::secret::generate()[..20].to_owned();
     let user_id = add_user(
         store,

@@ -1,5 +1,8 @@
-//! Benchmarks that print figures: `callvitals bench ingest`.
+//! Benchmarks that print figures: `callvitals bench ingest` and
+//! `callvitals bench summaries`.
 
 mod ingest;
+mod summaries;
 
 pub use ingest::{IngestOptions, ingest};
+pub use summaries::{SummariesOptions, summaries};

@@ -41,10 +41,14 @@ pub enum Metric {
     /// Key: `country\u{1f}city\u{1f}latitude\u{1f}longitude` (coordinates to 0.01°).
     City = 12,
     AppVersion = 13,
+    /// Key: a value-set point of one dimension (`browser∈Chrome\u{1f}Safari`), kept
+    /// under that dimension's [`set_point_prefix`]: which value-set points hold
+    /// cells in a range, so a list filter knows which ones to read.
+    ValueSets = 14,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 14] = [
         Metric::ConferenceStatus,
         Metric::ConferenceDuration,
         Metric::ConferenceParticipants,
@@ -58,7 +62,21 @@ impl Metric {
         Metric::Country,
         Metric::City,
         Metric::AppVersion,
+        Metric::ValueSets,
     ];
+
+    /// Whether the metric counts conferences (each at most once per key), rather
+    /// than rows of sessions, connections or issues.
+    pub fn counts_conferences(self) -> bool {
+        matches!(
+            self,
+            Metric::ConferenceStatus
+                | Metric::ConferenceDuration
+                | Metric::ConferenceParticipants
+                | Metric::IssueConferences
+                | Metric::ValueSets
+        )
+    }
 
     pub fn code(self) -> i16 {
         self as i16
@@ -371,9 +389,102 @@ pub fn points_of(conference: &ConferenceInputs) -> Vec<FilterPoint> {
     points.into_iter().collect()
 }
 
+/// The point under which a dimension's value-set points are registered
+/// ([`Metric::ValueSets`]), e.g. `browser∈`.
+pub fn set_point_prefix(dimension: Dimension) -> String {
+    format!("{}∈", dimension.param())
+}
+
+/// A value-set point: the distinct values of one dimension that a conference's
+/// sessions (or the sessions carrying something) hold, e.g. `browser∈Chrome␟Safari`.
+pub fn encode_set_point(dimension: Dimension, values: &BTreeSet<&str>) -> String {
+    let mut point = set_point_prefix(dimension);
+    for (index, value) in values.iter().enumerate() {
+        if index > 0 {
+            point.push(KEY_SEPARATOR);
+        }
+        point.push_str(value);
+    }
+    point
+}
+
+/// The values of a value-set point (`None` when the point is not one of `dimension`).
+pub fn decode_set_point(dimension: Dimension, point: &str) -> Option<Vec<&str>> {
+    let rest = point.strip_prefix(dimension.param())?.strip_prefix('∈')?;
+    Some(rest.split(KEY_SEPARATOR).collect())
+}
+
+/// The conference charts keyed by value sets, for filters listing several values of
+/// one dimension. A conference counts under a list when at least one of its sessions
+/// holds a listed value, that is, when the set of values its sessions hold meets the
+/// list; summing the cells of every set that meets the list counts it exactly once.
+/// The sets are those of the conference's sessions for status, duration and
+/// participants, and those of the sessions carrying the issue for the conferences an
+/// issue affects. Sets stay few: a conference has a handful of participants, so its
+/// sets are small subsets of the values present.
+fn value_set_counts(
+    conference: &ConferenceInputs,
+    out: &mut BTreeMap<(String, Metric, String), i64>,
+) {
+    let mut add = |point: &String, metric: Metric, key: String| {
+        *out.entry((point.clone(), metric, key)).or_insert(0) += 1;
+    };
+    for dimension in Dimension::ALL {
+        fn values_of<'a>(
+            sessions: impl Iterator<Item = &'a SessionInputs>,
+            dimension: Dimension,
+        ) -> BTreeSet<&'a str> {
+            sessions
+                .filter_map(|s| s.dimensions.get(dimension))
+                .collect()
+        }
+        let registry = set_point_prefix(dimension);
+        let all = values_of(conference.sessions.iter(), dimension);
+        if !all.is_empty() {
+            let point = encode_set_point(dimension, &all);
+            add(
+                &point,
+                Metric::ConferenceStatus,
+                conference.status().as_str().into(),
+            );
+            if let Some(index) = bucket_of(&DURATION_BUCKETS, conference.duration_s) {
+                add(&point, Metric::ConferenceDuration, index.to_string());
+            }
+            add(
+                &point,
+                Metric::ConferenceParticipants,
+                conference.participant_count.to_string(),
+            );
+            add(&registry, Metric::ValueSets, point);
+        }
+        let codes: BTreeSet<&str> = conference.issues.iter().map(|i| i.code.as_str()).collect();
+        for code in codes {
+            let carriers: BTreeSet<Uuid> = conference
+                .issues
+                .iter()
+                .filter(|i| i.code == code)
+                .map(|i| i.session_id)
+                .collect();
+            let values = values_of(
+                conference
+                    .sessions
+                    .iter()
+                    .filter(|s| carriers.contains(&s.id)),
+                dimension,
+            );
+            if !values.is_empty() {
+                let point = encode_set_point(dimension, &values);
+                add(&point, Metric::IssueConferences, code.to_owned());
+                add(&registry, Metric::ValueSets, point);
+            }
+        }
+    }
+}
+
 /// Everything a conference adds to the rollup cells: `(point, metric, key) -> n`.
 pub fn rollup_counts(conference: &ConferenceInputs) -> BTreeMap<(String, Metric, String), i64> {
     let mut all = BTreeMap::new();
+    value_set_counts(conference, &mut all);
     for point in points_of(conference) {
         let mut counts = Counts::new();
         let everything = point.is_empty();
@@ -535,5 +646,42 @@ mod tests {
         assert_eq!(bucket_of(&DURATION_BUCKETS, 1_000_000), Some(11));
         assert_eq!(bucket_of(&SETUP_TIME_BUCKETS, 5000), Some(10));
         assert_eq!(bucket_of(&SETUP_TIME_BUCKETS, -1), None);
+    }
+
+    #[test]
+    fn value_sets_count_a_conference_once_under_the_values_its_sessions_hold() {
+        let counts = rollup_counts(&conference());
+        let browsers = encode_set_point(Dimension::Browser, &["Chrome", "Safari"].into());
+        assert_eq!(
+            counts.get(&(browsers.clone(), Metric::ConferenceStatus, "warning".into())),
+            Some(&1)
+        );
+        assert_eq!(
+            counts.get(&(
+                set_point_prefix(Dimension::Browser),
+                Metric::ValueSets,
+                browsers.clone()
+            )),
+            Some(&1)
+        );
+        // Only the Safari session carries the issue.
+        let safari = encode_set_point(Dimension::Browser, &["Safari"].into());
+        assert_eq!(
+            counts.get(&(safari, Metric::IssueConferences, "high_rtt".into())),
+            Some(&1)
+        );
+        assert_eq!(
+            counts.get(&(
+                browsers.clone(),
+                Metric::IssueConferences,
+                "high_rtt".into()
+            )),
+            None
+        );
+        assert_eq!(
+            decode_set_point(Dimension::Browser, &browsers),
+            Some(vec!["Chrome", "Safari"])
+        );
+        assert_eq!(decode_set_point(Dimension::Os, &browsers), None);
     }
 }

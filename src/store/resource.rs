@@ -202,8 +202,10 @@ fn subquery(sql: &'static str, bind: Bind) -> Condition {
 /// are reported by [`unsupported_filter`] before this runs.
 ///
 /// For conferences, the chart slices follow the filter rule: a row counts when it
-/// belongs to a session of the same conference that the filter matches, so every
-/// row-level slice joins its row to that session (`s`).
+/// belongs to a session of the same conference that the filter matches, so under a
+/// filter every row-level slice joins its row to that session (`s`). Without one,
+/// every session matches, and ingest only ever files a connection or an issue under
+/// its own session's conference, so the join is left out.
 pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     use Resource::*;
     let mut out = Vec::new();
@@ -242,11 +244,13 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     if let Some(code) = &filter.issue_code {
         out.push(match resource {
             Conferences => Condition::default()
-                .sql(
+                .sql(if filter.sessions.is_empty() {
+                    "exists (select 1 from issue i where i.conference_id = conference.id and i.code = "
+                } else {
                     "exists (select 1 from issue i join session s on s.id = i.session_id \
                      and s.conference_id = conference.id \
-                     where i.conference_id = conference.id and i.code = ",
-                )
+                     where i.conference_id = conference.id and i.code = "
+                })
                 .bind(Bind::Text(code.clone()))
                 .session_matches(&filter.sessions)
                 .sql(")"),
@@ -301,10 +305,12 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
         || filter.setup_time_lt.is_some()
     {
         // One connection must satisfy both when both are given.
-        let mut sql = Condition::default().sql(
+        let mut sql = Condition::default().sql(if filter.sessions.is_empty() {
+            "exists (select 1 from connection x where x.conference_id = conference.id"
+        } else {
             "exists (select 1 from connection x join session s on s.id = x.session_id \
-             and s.conference_id = conference.id where x.conference_id = conference.id",
-        );
+             and s.conference_id = conference.id where x.conference_id = conference.id"
+        });
         if let Some(kind) = &filter.connection_type {
             sql = sql.sql(" and x.type = ").bind(Bind::Text(kind.clone()));
         }

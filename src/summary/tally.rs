@@ -6,9 +6,10 @@ use uuid::Uuid;
 
 use super::cover::{Cover, merge};
 use super::range::{LocalDay, TimeRange, Zone, day_index, local_days};
-use crate::domain::filter::SessionFilter;
+use crate::domain::filter::{Dimension, SessionFilter};
 use crate::domain::rollup::{
-    ConferenceInputs, Counts, Metric, Status, contribute_filtered, encode_point,
+    ConferenceInputs, Counts, Metric, Status, contribute_filtered, decode_set_point, encode_point,
+    set_point_prefix,
 };
 use crate::store::rollups::{Buckets, Cell, CellQuery, MetricSelection, Span};
 use crate::store::{RollupStore, StoreResult};
@@ -62,11 +63,99 @@ impl Tally {
     }
 }
 
-/// The cell point that answers `filter`, when there is one: no filter, or one value
-/// on each of one or two dimensions.
-fn point_for(filter: &SessionFilter) -> Option<String> {
-    let point = filter.single_point()?;
-    (point.len() <= 2).then(|| encode_point(&point))
+/// Which cells answer a filter: rows of sessions, connections and issues from the
+/// row points, conferences from the conference points.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct CellPlan {
+    row_points: Vec<String>,
+    conference_points: Vec<String>,
+}
+
+impl CellPlan {
+    fn single(point: String) -> Self {
+        CellPlan {
+            row_points: vec![point.clone()],
+            conference_points: vec![point],
+        }
+    }
+
+    /// Whether a cell read from `point` counts towards the filtered totals.
+    fn counts(&self, point: &str, metric: Metric) -> bool {
+        let points = if metric.counts_conferences() {
+            &self.conference_points
+        } else {
+            &self.row_points
+        };
+        points.iter().any(|p| p == point)
+    }
+
+    fn all_points(&self) -> Vec<String> {
+        let mut points = self.row_points.clone();
+        for point in &self.conference_points {
+            if !points.contains(point) {
+                points.push(point.clone());
+            }
+        }
+        points
+    }
+}
+
+/// The cells that answer `filter`, when there are some:
+/// - no filter, or one value on each of one or two dimensions: that one point;
+/// - several values of one dimension: a session holds one value, so its rows count
+///   under exactly one listed value and the rows are the sum of the value points;
+///   a conference counts once under the value sets of its sessions that meet the
+///   list (found in the dimension's registry of sets, [`Metric::ValueSets`]).
+///
+/// Other combinations are counted from rows.
+async fn plan_cells(
+    store: &dyn RollupStore,
+    query: &SummaryQuery,
+    from: i64,
+    until: i64,
+) -> StoreResult<Option<CellPlan>> {
+    let filter = &query.filter;
+    if let Some(point) = filter.single_point() {
+        return Ok((point.len() <= 2).then(|| CellPlan::single(encode_point(&point))));
+    }
+    let dimensions: Vec<Dimension> = filter.dimensions().collect();
+    let [dimension] = dimensions[..] else {
+        return Ok(None);
+    };
+    let listed = filter.list(dimension);
+    let row_points = listed
+        .iter()
+        .map(|value| encode_point(&[(dimension, value.as_str())]))
+        .collect();
+    // The registry's day cells over the days the range touches: a superset of the
+    // sets present, which is all the plan needs.
+    let day = Span::Day.micros();
+    let registry = store
+        .cells(&CellQuery {
+            app_id: query.app_id,
+            points: &[set_point_prefix(dimension)],
+            span: Span::Day,
+            buckets: Buckets::Between(
+                Span::Day.bucket_of(from),
+                Span::Day.bucket_of(until - 1) + day,
+            ),
+            metrics: MetricSelection::Only(Metric::ValueSets),
+        })
+        .await?;
+    let mut conference_points: Vec<String> = registry
+        .into_iter()
+        .filter(|cell| {
+            decode_set_point(dimension, &cell.key)
+                .is_some_and(|values| values.iter().any(|v| listed.iter().any(|l| l == v)))
+        })
+        .map(|cell| cell.key)
+        .collect();
+    conference_points.sort();
+    conference_points.dedup();
+    Ok(Some(CellPlan {
+        row_points,
+        conference_points,
+    }))
 }
 
 /// Counts every chart of `query`, and the `extras` asked for.
@@ -89,20 +178,20 @@ pub async fn tally(
         daily: vec![[0; 4]; days.len()],
         days,
     };
-    let point = point_for(&query.filter);
+    let plan = plan_cells(store, query, from, until).await?;
 
-    // Totals: whole days, then whole hours, then rows. Without a cell for the filter,
+    // Totals: whole days, then whole hours, then rows. Without cells for the filter,
     // all of it from rows.
     let mut totals = Cover::default();
-    let spans = if point.is_some() {
+    let spans = if plan.is_some() {
         &[Span::Day, Span::Hour][..]
     } else {
         &[]
     };
     totals.add(from, until, spans);
     // The unfiltered point rides along in the same reads.
-    let mut points: Vec<String> = point.iter().cloned().collect();
-    if unfiltered {
+    let mut points: Vec<String> = plan.as_ref().map(CellPlan::all_points).unwrap_or_default();
+    if unfiltered && !points.iter().any(String::is_empty) {
         points.push(String::new());
     }
     for span in [Span::Day, Span::Hour] {
@@ -116,21 +205,26 @@ pub async fn tally(
         )
         .await?
         {
-            let counts = if Some(&cell.point) == point.as_ref() {
-                &mut tally.totals
-            } else if let Some(unfiltered) = &mut tally.unfiltered {
-                unfiltered
-            } else {
-                continue;
-            };
-            *counts.entry((cell.metric, cell.key)).or_insert(0) += cell.n;
+            if let Some(unfiltered) = &mut tally.unfiltered {
+                if cell.point.is_empty() {
+                    *unfiltered
+                        .entry((cell.metric, cell.key.clone()))
+                        .or_insert(0) += cell.n;
+                }
+            }
+            if plan
+                .as_ref()
+                .is_some_and(|plan| plan.counts(&cell.point, cell.metric))
+            {
+                *tally.totals.entry((cell.metric, cell.key)).or_insert(0) += cell.n;
+            }
         }
     }
 
     // Conferences per local day: each local day covered on its own, so that every
     // cell lies inside one day.
     let mut daily = Cover::default();
-    let spans = if point.is_some() {
+    let spans = if plan.is_some() {
         &[Span::Day, Span::Hour, Span::Quarter][..]
     } else {
         &[]
@@ -139,12 +233,15 @@ pub async fn tally(
         daily.add(day.start.max(from), day.end.min(until), spans);
     }
     let status_only = MetricSelection::Only(Metric::ConferenceStatus);
-    let filtered_point: Vec<String> = point.iter().cloned().collect();
+    let conference_points = plan
+        .as_ref()
+        .map(|plan| plan.conference_points.clone())
+        .unwrap_or_default();
     for span in Span::ALL {
         for cell in read(
             store,
             query.app_id,
-            &filtered_point,
+            &conference_points,
             span,
             &daily,
             status_only,

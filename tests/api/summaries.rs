@@ -200,13 +200,16 @@ type Filter = BTreeMap<usize, Vec<&'static str>>;
 
 fn random_filter(rng: &mut StdRng) -> Filter {
     let mut filter = Filter::new();
-    match rng.gen_range(0..6) {
+    match rng.gen_range(0..7) {
         0 | 1 => {}
         2 => {
             filter.insert(0, vec![pick(rng, &["Chrome", "Safari", "Firefox"])]);
         }
         3 => {
             filter.insert(2, vec!["US", "IN"]);
+        }
+        6 => {
+            filter.insert(0, vec!["Chrome", "Safari"]);
         }
         4 => {
             filter.insert(1, vec![pick(rng, &["Windows", "Mac OS"])]);
