@@ -192,7 +192,7 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} requests ({per_sec})")?
             .progress_chars("=> "),
     );
-    bar.set_message(format!("{name}"));
+    bar.set_message(name.clone());
     let mut table = Vec::new();
     for (endpoint, path) in ENDPOINTS {
         let mut row = Vec::new();
