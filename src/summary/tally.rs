@@ -205,12 +205,10 @@ pub async fn tally(
         )
         .await?
         {
-            if let Some(unfiltered) = &mut tally.unfiltered {
-                if cell.point.is_empty() {
-                    *unfiltered
-                        .entry((cell.metric, cell.key.clone()))
-                        .or_insert(0) += cell.n;
-                }
+            if let (Some(unfiltered), true) = (&mut tally.unfiltered, cell.point.is_empty()) {
+                *unfiltered
+                    .entry((cell.metric, cell.key.clone()))
+                    .or_insert(0) += cell.n;
             }
             if plan
                 .as_ref()
