@@ -396,7 +396,7 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
             now: now_micros(),
             rng_seed: 42,
             conferences_override: None,
-            raw_samples: true,
+            summary_rows_only: false,
         };
         let report =
             crate::demo::seed_demo(store.as_ref(), maintenance.as_ref(), &options, true).await?;

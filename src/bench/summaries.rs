@@ -56,7 +56,7 @@ struct DatasetNote {
     /// The end of the seeded history: the benchmark's "now".
     now: i64,
     seed_seconds: f64,
-    raw_samples: bool,
+    summary_rows_only: bool,
 }
 
 /// The views every endpoint is asked for.
@@ -222,10 +222,10 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
         counts.events,
         disk_bytes as f64 / 1e9,
         note.seed_seconds,
-        if note.raw_samples {
-            ""
+        if note.summary_rows_only {
+            " (summary rows only: no stats samples, events or tracks)"
         } else {
-            " (without raw samples and events)"
+            ""
         }
     );
     println!();
@@ -316,14 +316,14 @@ async fn seed(
     }
     std::fs::create_dir_all(data_dir)?;
     let (store, maintenance) = crate::store::open_with_maintenance(database_url, data_dir).await?;
-    // 100× leaves out raw stats samples and events: no summary reads them.
-    let raw_samples = scale < 100;
+    // 100× holds what summaries read and leaves out raw samples, events and tracks.
+    let summary_rows_only = scale >= 100;
     let seed_options = crate::demo::SeedOptions {
         scale,
         now: now_micros(),
         rng_seed: 42,
         conferences_override: None,
-        raw_samples,
+        summary_rows_only,
     };
     let started = Instant::now();
     crate::demo::seed_demo(store.as_ref(), maintenance.as_ref(), &seed_options, true).await?;
@@ -333,7 +333,7 @@ async fn seed(
         scale,
         now: seed_options.now,
         seed_seconds,
-        raw_samples,
+        summary_rows_only,
     })
 }
 

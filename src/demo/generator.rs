@@ -49,7 +49,7 @@ pub(super) struct Generator {
     now: i64,
     apps: Vec<AppState>,
     current_app: usize,
-    raw_samples: bool,
+    summary_rows_only: bool,
     /// Every pool member that takes part in a conference, created at its first one.
     participants: Vec<ParticipantRow>,
 }
@@ -111,7 +111,7 @@ impl Generator {
             now: options.now,
             apps,
             current_app: 0,
-            raw_samples: options.raw_samples,
+            summary_rows_only: options.summary_rows_only,
             participants: participant_rows,
         }
     }
@@ -142,10 +142,16 @@ impl Generator {
                 generate_conference(&mut self.rng, app, &plan, self.now, &mut batch);
                 conferences += 1;
             }
-            if !self.raw_samples {
+            if self.summary_rows_only {
                 batch.stats_samples.clear();
                 batch.track_samples.clear();
                 batch.events.clear();
+                batch.tracks.clear();
+                for session in &mut batch.sessions {
+                    session.platform = None;
+                    session.devices = None;
+                    session.constraints = None;
+                }
             }
             for conference in seed_batch_inputs(&batch) {
                 let day = Span::Day.bucket_of(conference.created_at);
@@ -191,7 +197,7 @@ mod tests {
             now: NOW,
             rng_seed: 7,
             conferences_override: Some(conferences),
-            raw_samples: true,
+            summary_rows_only: false,
         }
     }
 

@@ -24,9 +24,11 @@ pub struct SeedOptions {
     /// Tests only: the prod conference count (dev and staging get a tenth of it each),
     /// replacing the scaled defaults.
     pub conferences_override: Option<u32>,
-    /// Whether to write raw stats samples and events. The 100× benchmark dataset
-    /// leaves them out: no summary reads them, and they are most of its size.
-    pub raw_samples: bool,
+    /// Write only the rows the summaries read: conferences, participants, sessions
+    /// (without the browser's platform, devices and constraints blobs),
+    /// connections and issues; no stats samples, events or tracks. The 100×
+    /// benchmark dataset is built so, to fit on one disk.
+    pub summary_rows_only: bool,
 }
 
 impl Default for SeedOptions {
@@ -36,7 +38,7 @@ impl Default for SeedOptions {
             now: now_micros(),
             rng_seed: 0x5eed_ca11,
             conferences_override: None,
-            raw_samples: true,
+            summary_rows_only: false,
         }
     }
 }
@@ -197,7 +199,7 @@ mod tests {
             now: 1_778_000_000_000_000, // 2026-05-05
             rng_seed: 7,
             conferences_override: Some(400),
-            raw_samples: true,
+            summary_rows_only: false,
         };
         let report = seed_demo(store.as_ref(), maintenance.as_ref(), &options, false)
             .await
