@@ -25,13 +25,15 @@ pub mod http_client;
 pub mod ingest;
 /// Prometheus metrics.
 pub mod metrics;
+/// Deletes raw samples and events past each app's retention.
+pub mod retention;
 /// The HTTP/1 accept loop, with header timeouts and a shutdown deadline.
 pub mod serve;
 /// Server construction and lifecycle.
 pub mod startup;
 /// Storage on SQLite and PostgreSQL behind one interface.
 pub mod store;
-
+/// The dashboard's charts, from rollup cells.
 pub mod summary;
 /// Ends conferences whose clients vanished.
 pub mod sweeper;

@@ -1,6 +1,7 @@
 //! Ends conferences whose clients vanished without `unload`: an ongoing conference
 //! with no activity for `stale_after` is ended at its last activity. It also prunes
-//! old ingest batch ids and expired dashboard sessions.
+//! old ingest batch ids and expired dashboard sessions, and deletes raw samples and
+//! events past their app's retention.
 
 use std::time::Duration;
 
@@ -46,6 +47,7 @@ pub async fn run(
 ) {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut retention = crate::retention::RetentionCursor::default();
     loop {
         ticker.tick().await;
         if let Err(error) = sweep_once(&store, &writer, stale_after).await {
@@ -62,6 +64,16 @@ pub async fn run(
         // the cell from zero, which is still exact.
         if let Err(error) = store.rollups().prune_empty_cells().await {
             tracing::warn!(error = %error, "pruning empty rollup cells failed");
+        }
+        if let Err(error) = crate::retention::prune_once(
+            &store,
+            &mut retention,
+            now_micros(),
+            crate::retention::pause(),
+        )
+        .await
+        {
+            tracing::warn!(error = %error, "deleting raw rows past retention failed");
         }
         // Expired sessions are refused anyway; this only keeps the table small.
         if let Err(error) = accounts.prune_sessions().await {

@@ -88,6 +88,7 @@ pub fn new_app(
         previous_api_key: None,
         previous_key_expires_at: None,
         deleted_at: None,
+        retention_days: crate::domain::retention::DEFAULT_RETENTION_DAYS,
     };
     (app, server_secret)
 }

@@ -88,6 +88,7 @@ pub async fn seed_demo(
             previous_api_key: None,
             previous_key_expires_at: None,
             deleted_at: None,
+            retention_days: crate::domain::retention::DEFAULT_RETENTION_DAYS,
         };
         tx.insert_app(&app).await.with_context(|| {
             format!(

@@ -10,6 +10,7 @@ pub mod issue;
 pub mod negotiation;
 pub mod password;
 pub mod platform;
+pub mod retention;
 pub mod rollup;
 pub mod secret;
 pub mod stats;

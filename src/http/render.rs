@@ -53,6 +53,7 @@ pub fn app_json(app: &AppRecord) -> Value {
         "interval": crate::ingest::STATS_INTERVAL_MS,
         "recording": app.recording,
         "require_server_secret": app.require_server_secret,
+        "retention_days": app.retention_days,
         "durations_days": {},
         "created_at": time(app.created_at),
     })

@@ -258,12 +258,13 @@ macro_rules! sql_account_store {
                         "update app set name = coalesce($2, name), \
                          domain = case when $3 then $4 else domain end, \
                          recording = coalesce($5, recording), \
-                         require_server_secret = coalesce($6, require_server_secret) \
+                         require_server_secret = coalesce($6, require_server_secret), \
+                         retention_days = coalesce($7, retention_days) \
                          where id = $1 and deleted_at is null returning *",
                     )
                     .bind(id).bind(&changes.name).bind(changes.domain.is_some())
                     .bind(changes.domain.clone().flatten()).bind(changes.recording)
-                    .bind(changes.require_server_secret)
+                    .bind(changes.require_server_secret).bind(changes.retention_days)
                     .fetch_optional(&self.write).await.map_err(StoreError::from);
                     match outcome {
                         Ok(app) => Ok(Ok(app)),

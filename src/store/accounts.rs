@@ -93,6 +93,7 @@ pub struct AppChanges {
     pub domain: Option<Option<String>>,
     pub recording: Option<bool>,
     pub require_server_secret: Option<bool>,
+    pub retention_days: Option<i32>,
 }
 
 /// Why an account change was refused.

@@ -965,6 +965,53 @@ macro_rules! sql_store {
                 Ok(found.is_some())
             }
 
+            async fn retention_periods(&self) -> StoreResult<Vec<(Uuid, i32)>> {
+                Ok(sqlx::query_as("select id, retention_days from app order by id")
+                    .fetch_all(&self.read).await?)
+            }
+
+            async fn prune_raw_rows(
+                &self,
+                app_id: Uuid,
+                cutoff: i64,
+                after: Option<(i64, Uuid)>,
+                limit: i64,
+            ) -> StoreResult<RawPrune> {
+                let (after_at, after_id) = after.unwrap_or((i64::MIN, Uuid::nil()));
+                let mut tx = self.write.begin().await?;
+                // Through `conference_app_created`, then each table's own conference or
+                // connection index: a batch touches only its conferences' rows.
+                let conferences: Vec<(i64, Uuid)> = sqlx::query_as(
+                    "select created_at, id from conference where app_id = $1 and created_at < $2 \
+                     and (created_at > $3 or (created_at = $3 and id > $4)) \
+                     order by created_at, id limit $5",
+                )
+                .bind(app_id).bind(cutoff).bind(after_at).bind(after_id).bind(limit)
+                .fetch_all(&mut *tx).await?;
+                let mut deleted = 0;
+                if !conferences.is_empty() {
+                    for (table, owner) in [
+                        ("event", "conference_id in ("),
+                        ("stats_sample", "connection_id in (select id from connection where conference_id in ("),
+                        ("track_sample", "connection_id in (select id from connection where conference_id in ("),
+                    ] {
+                        let mut query = QueryBuilder::<$db>::new("delete from ");
+                        query.push(table).push(" where created_at < ").push_bind(cutoff).push(" and ").push(owner);
+                        let mut ids = query.separated(", ");
+                        for (_, id) in &conferences {
+                            ids.push_bind(*id);
+                        }
+                        query.push(if table == "event" { ")" } else { "))" });
+                        deleted += query.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                }
+                tx.commit().await?;
+                Ok(RawPrune {
+                    deleted,
+                    last: (conferences.len() as i64 == limit).then(|| conferences.last().copied()).flatten(),
+                })
+            }
+
             async fn prune_batches(&self, before: i64) -> StoreResult<u64> {
                 let done = sqlx::query("delete from ingest_batch where committed_at < $1")
                     .bind(before).execute(&self.write).await?;

@@ -35,6 +35,10 @@ pub const MIGRATIONS: &[Migration] = &[
         version: "0004_rollups",
         sql: include_str!("../../migrations/0004_rollups.sql"),
     },
+    Migration {
+        version: "0005_retention",
+        sql: include_str!("../../migrations/0005_retention.sql"),
+    },
 ];
 
 pub const CREATE_LEDGER: &str = "create table if not exists schema_migration (version text primary key, applied_at bigint not null)";

@@ -154,6 +154,19 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets batch ids recorded before `before`.
     async fn prune_batches(&self, before: i64) -> StoreResult<u64>;
 
+    /// Every app with its retention period in days, deleted apps included.
+    async fn retention_periods(&self) -> StoreResult<Vec<(Uuid, i32)>>;
+    /// Deletes the stats samples, track samples and events older than `cutoff` of
+    /// the app's next `limit` conferences created before `cutoff`, after `after`
+    /// (`(created_at, id)` keyset order), in one short transaction.
+    async fn prune_raw_rows(
+        &self,
+        app_id: Uuid,
+        cutoff: i64,
+        after: Option<(i64, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<RawPrune>;
+
     /// Ongoing conferences whose coarse last activity is older than `cutoff`.
     async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>>;
 

@@ -21,6 +21,16 @@ pub struct AppRecord {
     pub previous_api_key: Option<String>,
     pub previous_key_expires_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// Days raw stats samples and events are kept.
+    pub retention_days: i32,
+}
+
+/// One batch of raw-row retention: rows deleted, and where the next batch starts
+/// (`None` once the app's conferences before the cutoff are done).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawPrune {
+    pub deleted: u64,
+    pub last: Option<(i64, Uuid)>,
 }
 
 /// What never changes about a session once it exists, so it can be cached forever.

@@ -123,6 +123,20 @@ impl Store for FaultyStore {
     async fn prune_batches(&self, before: i64) -> StoreResult<u64> {
         self.inner.prune_batches(before).await
     }
+    async fn retention_periods(&self) -> StoreResult<Vec<(Uuid, i32)>> {
+        self.inner.retention_periods().await
+    }
+    async fn prune_raw_rows(
+        &self,
+        app_id: Uuid,
+        cutoff: i64,
+        after: Option<(i64, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<callvitals::store::RawPrune> {
+        self.inner
+            .prune_raw_rows(app_id, cutoff, after, limit)
+            .await
+    }
     async fn stale_conferences(&self, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>> {
         self.inner.stale_conferences(cutoff, limit).await
     }

@@ -15,6 +15,7 @@ mod faults;
 mod ingest_rules;
 mod operations;
 mod read_api;
+mod retention;
 mod store_conformance;
 mod summaries;
 mod sweeper;

@@ -125,6 +125,8 @@ pub struct AppUpdate {
     pub domains: Option<Option<Vec<String>>>,
     pub recording: Option<bool>,
     pub require_server_secret: Option<bool>,
+    /// Days raw stats samples and events are kept (1 to 3650).
+    pub retention_days: Option<i32>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
@@ -152,6 +154,13 @@ pub async fn update(
             .transpose()?,
         recording: body.recording,
         require_server_secret: body.require_server_secret,
+        retention_days: body
+            .retention_days
+            .map(|days| {
+                crate::domain::retention::valid_retention_days(days)
+                    .ok_or_else(|| ApiError::invalid("retention_days must be between 1 and 3650"))
+            })
+            .transpose()?,
     };
     let updated = state
         .store
@@ -174,6 +183,7 @@ pub async fn update(
                 "domains": changes.domain.as_ref().map(|stored| stored.as_deref().unwrap_or_default()),
                 "recording": changes.recording,
                 "require_server_secret": changes.require_server_secret,
+                "retention_days": changes.retention_days,
             })),
         },
     )

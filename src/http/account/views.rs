@@ -126,6 +126,8 @@ pub struct AppView {
     pub domains: Vec<String>,
     pub recording: bool,
     pub require_server_secret: bool,
+    /// Days raw stats samples and events are kept.
+    pub retention_days: i32,
     /// Until when the key before the last rotation still works.
     pub previous_key_valid_until: Option<String>,
     pub created_at: String,
@@ -145,6 +147,7 @@ impl From<&AppRecord> for AppView {
             },
             recording: app.recording,
             require_server_secret: app.require_server_secret,
+            retention_days: app.retention_days,
             previous_key_valid_until: app
                 .previous_key_expires_at
                 .filter(|until| *until > now && app.previous_api_key.is_some())
