@@ -131,6 +131,8 @@ pub async fn seed_demo(
     // The chunks carried their rollup cells, so the dashboard is ready the moment
     // the server serves.
     producer.await.context("the demo generator panicked")?;
+    bar.set_message("statistics");
+    maintenance.refresh_statistics().await?;
     let rows = 1 + apps.len() as u64 + participants.row_count() as u64 + written;
 
     let elapsed = started.elapsed();

@@ -1128,6 +1128,17 @@ macro_rules! sql_store {
                 Ok(rows)
             }
 
+            async fn refresh_statistics(&self) -> StoreResult<()> {
+                // PostgreSQL samples each table; SQLite's `optimize` analyses only the
+                // tables whose statistics are missing or stale.
+                let statement = match $engine {
+                    Engine::Postgres => "analyze",
+                    Engine::Sqlite => "pragma optimize",
+                };
+                sqlx::raw_sql(statement).execute(&self.write).await?;
+                Ok(())
+            }
+
             async fn table_counts(&self) -> StoreResult<TableCounts> {
                 let count = |table: &'static str| {
                     let mut query = QueryBuilder::<$db>::new("select count(*) from ");

@@ -201,6 +201,9 @@ pub trait Maintenance: Send + Sync + 'static {
     async fn track_samples(&self, connection_id: Uuid) -> StoreResult<Vec<TrackSampleRow>>;
     /// Events of a conference, oldest first.
     async fn events(&self, conference_id: Uuid) -> StoreResult<Vec<EventRow>>;
+    /// Refreshes the planner's statistics after a bulk load, so the first reads do
+    /// not run on the estimates of empty tables.
+    async fn refresh_statistics(&self) -> StoreResult<()>;
 }
 
 pub type SharedMaintenance = Arc<dyn Maintenance>;

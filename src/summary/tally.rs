@@ -295,8 +295,11 @@ fn count_rows(
     }
 }
 
-/// The cells of one span that `cover` uses: a range scan when they are dense, a list
-/// of buckets when they are few and scattered.
+/// The cells of one span that `cover` uses: one range scan per run of consecutive
+/// buckets when the runs are few (the usual shape: whole days in the middle, a few
+/// hours at each end), a list of buckets when they are many and scattered. A range
+/// lets the index seek once per point; a list of points times a list of buckets
+/// makes PostgreSQL probe every pair.
 async fn read(
     store: &dyn RollupStore,
     app_id: Uuid,
@@ -306,27 +309,36 @@ async fn read(
     metrics: MetricSelection,
 ) -> StoreResult<Vec<Cell>> {
     let wanted = cover.buckets(span);
-    let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
-        return Ok(Vec::new());
-    };
-    let slots = (last - first) / span.micros() + 1;
-    let dense = wanted.len() as i64 * 2 >= slots;
-    let buckets = if dense {
-        Buckets::Between(first, last + span.micros())
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for &bucket in &wanted {
+        match runs.last_mut() {
+            Some((_, until)) if *until == bucket => *until = bucket + span.micros(),
+            _ => runs.push((bucket, bucket + span.micros())),
+        }
+    }
+    let requests: Vec<Buckets> = if runs.len() <= MAX_RANGE_READS {
+        runs.into_iter()
+            .map(|(from, until)| Buckets::Between(from, until))
+            .collect()
     } else {
-        Buckets::Listed(wanted.iter().copied().collect())
+        vec![Buckets::Listed(wanted.iter().copied().collect())]
     };
-    let mut cells = store
-        .cells(&CellQuery {
-            app_id,
-            points,
-            span,
-            buckets,
-            metrics,
-        })
-        .await?;
-    if dense {
-        cells.retain(|cell| wanted.contains(&cell.bucket));
+    let mut cells = Vec::new();
+    for buckets in requests {
+        cells.extend(
+            store
+                .cells(&CellQuery {
+                    app_id,
+                    points,
+                    span,
+                    buckets,
+                    metrics,
+                })
+                .await?,
+        );
     }
     Ok(cells)
 }
+
+/// Up to this many runs of buckets are read as ranges, one query each.
+const MAX_RANGE_READS: usize = 4;
