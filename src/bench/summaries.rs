@@ -151,6 +151,8 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
 
     let (store, maintenance) =
         crate::store::open_with_maintenance(database_url.as_deref(), &data_dir).await?;
+    // Fair to both engines whoever seeded the dataset: fresh planner statistics.
+    maintenance.refresh_statistics().await?;
     let counts = maintenance.table_counts().await?;
     let (app_id, app_conferences) = largest_app(&store).await?;
     let disk_bytes = match &database_url {

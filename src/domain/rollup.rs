@@ -41,6 +41,9 @@ pub enum Metric {
     /// Key: `country\u{1f}city\u{1f}latitude\u{1f}longitude` (coordinates to 0.01°).
     City = 12,
     AppVersion = 13,
+    /// Key: empty; the active seconds of the conferences (their `duration_s`),
+    /// under the unfiltered point only: the app's `durations_days`.
+    ActiveSeconds = 15,
     /// Key: a value-set point of one dimension (`browser∈Chrome\u{1f}Safari`), kept
     /// under that dimension's [`set_point_prefix`]: which value-set points hold
     /// cells in a range, so a list filter knows which ones to read.
@@ -48,7 +51,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 15] = [
         Metric::ConferenceStatus,
         Metric::ConferenceDuration,
         Metric::ConferenceParticipants,
@@ -62,6 +65,7 @@ impl Metric {
         Metric::Country,
         Metric::City,
         Metric::AppVersion,
+        Metric::ActiveSeconds,
         Metric::ValueSets,
     ];
 
@@ -498,6 +502,12 @@ pub fn rollup_counts(conference: &ConferenceInputs) -> BTreeMap<(String, Metric,
         for ((metric, key), n) in counts {
             all.insert((encoded.clone(), metric, key), n);
         }
+    }
+    if conference.duration_s != 0 {
+        all.insert(
+            (String::new(), Metric::ActiveSeconds, String::new()),
+            conference.duration_s,
+        );
     }
     all
 }

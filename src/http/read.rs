@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::AppState;
@@ -17,10 +17,11 @@ use super::render;
 use super::summary::{invalid, parse_named_bound, parse_session_filter, parse_zone};
 use crate::accounts::Caller;
 use crate::domain::rollup::Status;
+use crate::domain::time::now_micros;
 use crate::domain::time::parse_query_time;
 use crate::error::{ApiError, ApiResult, ErrorCode, QueryParameter};
 use crate::store::resource::{decode_cursor, encode_cursor, unsupported_filter};
-use crate::store::{ListFilter, PageRequest, Resource};
+use crate::store::{ListFilter, PageRequest, Record, Resource};
 use crate::summary::range::Zone;
 
 fn uuid_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<Uuid>> {
@@ -223,7 +224,12 @@ pub async fn list(
         .store
         .list(&caller.visibility(), resource, &filter, &page)
         .await?;
-    let results: Vec<_> = page.records.iter().map(render::record_json).collect();
+    let mut results = Vec::with_capacity(page.records.len());
+    for record in &page.records {
+        let mut json = render::record_json(record);
+        attach_usage(&state, record, &mut json).await?;
+        results.push(json);
+    }
     Ok(PyJson(json!({
         "results": results,
         "count": page.count,
@@ -245,7 +251,21 @@ pub async fn detail(
         .get(&caller.visibility(), resource, id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(PyJson(json!({ "data": render::detail_json(&found) })).into_response())
+    let mut data = render::detail_json(&found);
+    attach_usage(&state, &found.record, &mut data).await?;
+    Ok(PyJson(json!({ "data": data })).into_response())
+}
+
+/// An app's `durations_days`, from its rollup cells (a 31-day read, whatever the
+/// app's size).
+async fn attach_usage(state: &AppState, record: &Record, json: &mut Value) -> ApiResult<()> {
+    if let Record::App(app) = record {
+        let days =
+            crate::summary::usage::durations_days(state.store.rollups(), app.id, now_micros())
+                .await?;
+        json["durations_days"] = json!(days);
+    }
+    Ok(())
 }
 
 /// The `*_not_found` code PeerMetrics uses for a resource.

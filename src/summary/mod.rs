@@ -7,6 +7,7 @@ pub mod cover;
 pub mod range;
 pub mod rebuild;
 pub mod tally;
+pub mod usage;
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -24,6 +24,7 @@ use crate::helpers::{Engine, TestApp, chrome_platform};
 engine_tests!(
     summaries_equal_a_brute_force_count_for_any_range_zone_and_filter,
     dashboard_answers_are_gzipped_when_the_browser_accepts_it,
+    apps_report_their_active_seconds_per_day,
     ingest_keeps_rollups_exact_through_late_reports_issues_and_ends,
 );
 
@@ -794,5 +795,45 @@ async fn dashboard_answers_are_gzipped_when_the_browser_accepts_it(engine: Engin
     );
     let inflated: Value = serde_json::from_slice(&inflated).unwrap();
     assert_eq!(inflated, plain.json());
+    app.stop().await;
+}
+
+async fn apps_report_their_active_seconds_per_day(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let now = callvitals::domain::time::now_micros();
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut conferences = generate(&mut rng);
+    for conference in &mut conferences {
+        conference.created_at = now - rng.gen_range(0..40 * DAY);
+    }
+    seed(&app, &conferences).await;
+    callvitals::cli::rebuild_rollups(&app.store, Some(app.app.id), false, false)
+        .await
+        .unwrap();
+
+    // The 31 UTC days that end yesterday, counted the obvious way.
+    let utc = TimeZone::UTC;
+    let today = now / DAY * DAY;
+    let mut expected: BTreeMap<String, i64> = (1..=31)
+        .map(|back| (local_date(today - back * DAY, &utc), 0))
+        .collect();
+    for conference in &conferences {
+        if let Some(seconds) = expected.get_mut(&local_date(conference.created_at, &utc)) {
+            *seconds += conference.duration_s;
+        }
+    }
+    assert!(expected.values().any(|s| *s > 0));
+    let detail = app.admin_get(&format!("/v1/apps/{}", app.app.id)).await;
+    assert_eq!(detail.status, 200, "{}", detail.text());
+    assert_eq!(detail.json()["data"]["durations_days"], json!(expected));
+    let list = app.admin_get("/v1/apps").await.json();
+    let listed = list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == json!(app.app.id))
+        .unwrap()
+        .clone();
+    assert_eq!(listed["durations_days"], json!(expected));
     app.stop().await;
 }
