@@ -73,7 +73,15 @@ pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiRes
     let lte = bound("created_at_lte", QueryParameter::CreatedAtLte, true)?;
     let default = TimeRange::last_days(now, DEFAULT_RANGE_DAYS);
     let range = match (gte, lte) {
-        (None, None) => Ok(default),
+        // Today and the 29 days before it, in the viewer's zone.
+        (None, None) => TimeRange::new(
+            zone.start_of(
+                zone.date_of(now)
+                    .checked_sub(jiff::Span::new().days(DEFAULT_RANGE_DAYS - 1))
+                    .map_err(|_| invalid(QueryParameter::Range, "now is out of range"))?,
+            ),
+            now,
+        ),
         (Some(from), None) => TimeRange::new(from, now.max(from)),
         (None, Some(to)) => TimeRange::new(to - (default.to - default.from), to),
         (Some(from), Some(to)) => TimeRange::new(from, to),
@@ -82,6 +90,7 @@ pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiRes
     Ok(SummaryQuery {
         app_id,
         range,
+        now,
         zone,
         filter: parse_session_filter(params)?,
     })
@@ -208,6 +217,18 @@ mod tests {
             code_of(&[("appId", &app), ("app_version", &"x".repeat(200))]),
             "invalid_app_version"
         );
+    }
+
+    #[test]
+    fn the_default_range_is_today_and_the_29_days_before_in_the_viewers_zone() {
+        let app = Uuid::nil().to_string();
+        // 2026-05-04T20:00:00Z is already May 5th in Kolkata.
+        let now = 1_777_924_800_000_000;
+        let query =
+            parse_summary_query(&params(&[("appId", &app), ("tz", "Asia/Kolkata")]), now).unwrap();
+        assert_eq!(query.range.to, now);
+        let first: jiff::civil::Date = "2026-04-06".parse().unwrap();
+        assert_eq!(query.range.from, query.zone.start_of(first));
     }
 
     #[test]

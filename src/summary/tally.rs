@@ -19,6 +19,9 @@ use crate::store::{RollupStore, StoreResult};
 pub struct SummaryQuery {
     pub app_id: Uuid,
     pub range: TimeRange,
+    /// When the query was made. No conference was created after it, so a range
+    /// that reaches it may read the current hour's cells whole.
+    pub now: i64,
     pub zone: Zone,
     pub filter: SessionFilter,
 }
@@ -165,7 +168,11 @@ pub async fn tally(
     extras: Extras,
 ) -> StoreResult<Tally> {
     let from = query.range.from;
-    let until = query.range.to.saturating_add(1);
+    let mut until = query.range.to.saturating_add(1);
+    if query.range.to >= query.now {
+        // Nothing was created after `now`: up to the hour's end is the same set.
+        until = until.max(Span::Hour.bucket_of(query.now) + Span::Hour.micros());
+    }
     let days = if extras.days {
         local_days(&query.range, &query.zone)
     } else {

@@ -806,6 +806,8 @@ async fn apps_report_their_active_seconds_per_day(engine: Engine) {
     for conference in &mut conferences {
         conference.created_at = now - rng.gen_range(0..40 * DAY);
     }
+    // One from a moment ago: the default range reads the current hour from cells.
+    conferences[0].created_at = now - 1_000_000;
     seed(&app, &conferences).await;
     callvitals::cli::rebuild_rollups(&app.store, Some(app.app.id), false, false)
         .await
@@ -835,5 +837,28 @@ async fn apps_report_their_active_seconds_per_day(engine: Engine) {
         .unwrap()
         .clone();
     assert_eq!(listed["durations_days"], json!(expected));
+
+    // The default range: today and the 29 days before it (UTC here), up to now.
+    let since = today - 29 * DAY;
+    let in_range: Vec<&Conference> = conferences
+        .iter()
+        .filter(|c| c.created_at >= since)
+        .collect();
+    let bundle = app
+        .admin_get(&format!("/v1/dashboard?appId={}", app.app.id))
+        .await
+        .json();
+    let days = bundle["conferences"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days[0]["date"], json!(local_date(since, &utc)));
+    let total: i64 = days.iter().map(|d| d["total"].as_i64().unwrap()).sum();
+    assert_eq!(total, in_range.len() as i64);
+    let durations: i64 = bundle["durations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(durations, in_range.len() as i64);
     app.stop().await;
 }
