@@ -175,15 +175,14 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
         let _ = stopped.await;
     }));
 
-    // The default dashboard view: the 30 days up to the dataset's end, in UTC.
-    let to = note.now;
-    let from = to - 30 * 86_400_000_000;
-    let yesterday = crate::summary::range::Zone::utc().date_of(to - 86_400_000_000);
-    let common = format!(
-        "appId={app_id}&created_at_gte={}&created_at_lte={}",
-        crate::domain::time::format_iso(from),
-        crate::domain::time::format_iso(to)
-    );
+    // The dashboard's first load: the default view (today and the 29 days before
+    // it, UTC, up to now), with no range parameters at all. The datasets end when
+    // they were seeded, so reseed (`--reseed`) once that is weeks ago.
+    let yesterday = crate::summary::range::Zone::utc().date_of(now_micros() - 86_400_000_000);
+    if now_micros() - note.now > 7 * 86_400_000_000 {
+        eprintln!("== {name}: seeded over a week ago; the default view holds less of it (--reseed)");
+    }
+    let common = format!("appId={app_id}");
     let client = HttpClient::default();
     let auth = format!("Bearer {token}");
     let headers = [
