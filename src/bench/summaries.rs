@@ -180,7 +180,9 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
     // they were seeded, so reseed (`--reseed`) once that is weeks ago.
     let yesterday = crate::summary::range::Zone::utc().date_of(now_micros() - 86_400_000_000);
     if now_micros() - note.now > 7 * 86_400_000_000 {
-        eprintln!("== {name}: seeded over a week ago; the default view holds less of it (--reseed)");
+        eprintln!(
+            "== {name}: seeded over a week ago; the default view holds less of it (--reseed)"
+        );
     }
     let common = format!("appId={app_id}");
     let client = HttpClient::default();
