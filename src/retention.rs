@@ -19,7 +19,7 @@ use crate::store::{SharedStore, StoreResult};
 /// Conferences per transaction: a few thousand rows at most.
 const CONFERENCES_PER_BATCH: i64 = 20;
 /// The pause between two batches, which leaves the database to ingest.
-const PAUSE: Duration = Duration::from_millis(20);
+pub const PAUSE: Duration = Duration::from_millis(20);
 const DAY: i64 = 86_400 * MICROS_PER_SECOND;
 /// How far behind the cutoff each pass starts again.
 const REVISIT: i64 = 2 * DAY;
@@ -67,9 +67,4 @@ pub async fn prune_once(
         );
     }
     Ok(deleted)
-}
-
-/// The pause the background task uses.
-pub fn pause() -> Duration {
-    PAUSE
 }

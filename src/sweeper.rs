@@ -69,7 +69,7 @@ pub async fn run(
             &store,
             &mut retention,
             now_micros(),
-            crate::retention::pause(),
+            crate::retention::PAUSE,
         )
         .await
         {

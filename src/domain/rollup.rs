@@ -433,6 +433,14 @@ fn value_set_counts(
     let mut add = |point: &String, metric: Metric, key: String| {
         *out.entry((point.clone(), metric, key)).or_insert(0) += 1;
     };
+    // The sessions carrying each issue code, found once for the four dimensions.
+    let mut carriers: BTreeMap<&str, BTreeSet<Uuid>> = BTreeMap::new();
+    for issue in &conference.issues {
+        carriers
+            .entry(issue.code.as_str())
+            .or_default()
+            .insert(issue.session_id);
+    }
     for dimension in Dimension::ALL {
         fn values_of<'a>(
             sessions: impl Iterator<Item = &'a SessionInputs>,
@@ -461,24 +469,17 @@ fn value_set_counts(
             );
             add(&registry, Metric::ValueSets, point);
         }
-        let codes: BTreeSet<&str> = conference.issues.iter().map(|i| i.code.as_str()).collect();
-        for code in codes {
-            let carriers: BTreeSet<Uuid> = conference
-                .issues
-                .iter()
-                .filter(|i| i.code == code)
-                .map(|i| i.session_id)
-                .collect();
+        for (code, sessions) in &carriers {
             let values = values_of(
                 conference
                     .sessions
                     .iter()
-                    .filter(|s| carriers.contains(&s.id)),
+                    .filter(|s| sessions.contains(&s.id)),
                 dimension,
             );
             if !values.is_empty() {
                 let point = encode_set_point(dimension, &values);
-                add(&point, Metric::IssueConferences, code.to_owned());
+                add(&point, Metric::IssueConferences, (*code).to_owned());
                 add(&registry, Metric::ValueSets, point);
             }
         }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::pyjson::PyJson;
 use super::render;
-use super::summary::{invalid, parse_named_bound, parse_session_filter, parse_zone};
+use super::summary::{invalid, parse_created_bounds, parse_session_filter, parse_zone};
 use crate::accounts::Caller;
 use crate::domain::rollup::Status;
 use crate::domain::time::now_micros;
@@ -63,16 +63,7 @@ fn time_bounds(
     zone: &Zone,
 ) -> ApiResult<(Option<i64>, Option<i64>)> {
     let (gte, lte) = if resource == Resource::Conferences {
-        let bound = |name: &str, parameter: QueryParameter, end_of_day: bool| {
-            params
-                .get(name)
-                .map(|text| parse_named_bound(name, text, parameter, zone, end_of_day))
-                .transpose()
-        };
-        (
-            bound("created_at_gte", QueryParameter::CreatedAtGte, false)?,
-            bound("created_at_lte", QueryParameter::CreatedAtLte, true)?,
-        )
+        parse_created_bounds(params, zone)?
     } else {
         (
             time_param(params, "created_at_gte")?,

@@ -63,14 +63,7 @@ pub fn parse_summary_query(params: &HashMap<String, String>, now: i64) -> ApiRes
             .map_err(|_| invalid(QueryParameter::AppId, "appId must be a UUID"))?,
     };
     let zone = parse_zone(params)?;
-    let bound = |name: &str, parameter: QueryParameter, end_of_day: bool| {
-        params
-            .get(name)
-            .map(|text| parse_named_bound(name, text, parameter, &zone, end_of_day))
-            .transpose()
-    };
-    let gte = bound("created_at_gte", QueryParameter::CreatedAtGte, false)?;
-    let lte = bound("created_at_lte", QueryParameter::CreatedAtLte, true)?;
+    let (gte, lte) = parse_created_bounds(params, &zone)?;
     let default = TimeRange::last_days(now, DEFAULT_RANGE_DAYS);
     let range = match (gte, lte) {
         // Today and the 29 days before it, in the viewer's zone.
@@ -109,20 +102,29 @@ pub fn parse_zone(params: &HashMap<String, String>) -> ApiResult<Zone> {
     }
 }
 
-/// One time bound, read in `zone`; its error names the parameter.
-pub fn parse_named_bound(
-    name: &str,
-    text: &str,
-    parameter: QueryParameter,
+/// `created_at_gte` and `created_at_lte`, read in `zone` (a bare date is that local
+/// day's first or last moment); each error names its parameter.
+pub fn parse_created_bounds(
+    params: &HashMap<String, String>,
     zone: &Zone,
-    end_of_day: bool,
-) -> ApiResult<i64> {
-    parse_bound(text, zone, end_of_day).ok_or_else(|| {
-        invalid(
-            parameter,
-            format!("{name} must be an ISO 8601 date or time, such as 2026-05-04 or 2026-05-04T10:00:00Z"),
-        )
-    })
+) -> ApiResult<(Option<i64>, Option<i64>)> {
+    let bound = |name: &str, parameter: QueryParameter, end_of_day: bool| {
+        params
+            .get(name)
+            .map(|text| {
+                parse_bound(text, zone, end_of_day).ok_or_else(|| {
+                    invalid(
+                        parameter,
+                        format!("{name} must be an ISO 8601 date or time, such as 2026-05-04 or 2026-05-04T10:00:00Z"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    Ok((
+        bound("created_at_gte", QueryParameter::CreatedAtGte, false)?,
+        bound("created_at_lte", QueryParameter::CreatedAtLte, true)?,
+    ))
 }
 
 /// The filters `browser`, `os`, `country` and `app_version`.
