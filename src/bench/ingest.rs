@@ -107,17 +107,10 @@ async fn scratch(engine: &str, options: &IngestOptions) -> anyhow::Result<Scratc
         });
     }
     let name = format!("callvitals_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&options.postgres_url).await?;
-    // The name is generated above from a UUID: a plain identifier.
-    sqlx::Executor::execute(&admin, sqlx::raw_sql(&format!("create database {name}"))).await?;
-    admin.close().await;
-    let base = options
-        .postgres_url
-        .rsplit_once('/')
-        .map_or(options.postgres_url.as_str(), |(base, _)| base);
+    super::administer(&options.postgres_url, &[format!("create database {name}")]).await?;
     Ok(Scratch {
         data_dir,
-        database_url: Some(format!("{base}/{name}")),
+        database_url: Some(super::database_url_on(&options.postgres_url, &name)),
         drop_database: Some((options.postgres_url.clone(), name)),
     })
 }
@@ -126,13 +119,11 @@ impl Scratch {
     async fn remove(self) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some((url, name)) = self.drop_database {
-            let admin = sqlx::PgPool::connect(&url).await?;
-            sqlx::Executor::execute(
-                &admin,
-                sqlx::raw_sql(&format!("drop database if exists {name} with (force)")),
+            super::administer(
+                &url,
+                &[format!("drop database if exists {name} with (force)")],
             )
             .await?;
-            admin.close().await;
         }
         Ok(())
     }

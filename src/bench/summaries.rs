@@ -287,12 +287,12 @@ async fn measure(
     })
 }
 
+fn database_name(scale: u32) -> String {
+    format!("callvitals_bench_{scale}x")
+}
+
 fn database_url(options: &SummariesOptions, scale: u32) -> String {
-    let base = options
-        .postgres_url
-        .rsplit_once('/')
-        .map_or(options.postgres_url.as_str(), |(base, _)| base);
-    format!("{base}/callvitals_bench_{scale}x")
+    super::database_url_on(&options.postgres_url, &database_name(scale))
 }
 
 async fn seed(
@@ -304,16 +304,15 @@ async fn seed(
 ) -> anyhow::Result<DatasetNote> {
     eprintln!("\n== {engine}-{scale}x: seeding a fresh dataset");
     if database_url.is_some() {
-        let name = format!("callvitals_bench_{scale}x");
-        let admin = sqlx::PgPool::connect(&options.postgres_url).await?;
-        // The name is built above from a number: a plain identifier.
-        for statement in [
-            format!("drop database if exists {name} with (force)"),
-            format!("create database {name}"),
-        ] {
-            sqlx::Executor::execute(&admin, sqlx::raw_sql(&statement)).await?;
-        }
-        admin.close().await;
+        let name = database_name(scale);
+        super::administer(
+            &options.postgres_url,
+            &[
+                format!("drop database if exists {name} with (force)"),
+                format!("create database {name}"),
+            ],
+        )
+        .await?;
     } else {
         let _ = std::fs::remove_dir_all(data_dir);
     }
