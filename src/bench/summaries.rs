@@ -349,6 +349,7 @@ async fn largest_app(store: &SharedStore) -> anyhow::Result<(uuid::Uuid, i64)> {
             &PageRequest {
                 limit: 50,
                 before: None,
+                with_count: true,
             },
         )
         .await?;
@@ -371,10 +372,12 @@ async fn largest_app(store: &SharedStore) -> anyhow::Result<(uuid::Uuid, i64)> {
             &PageRequest {
                 limit: 1,
                 before: None,
+                with_count: true,
             },
         )
         .await?
-        .count;
+        .count
+        .unwrap_or(0);
     Ok((id, conferences))
 }
 

@@ -12,17 +12,20 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::AppState;
+use super::account::visible_app;
 use super::pyjson::PyJson;
 use super::render;
 use super::summary::{invalid, parse_created_bounds, parse_session_filter, parse_zone};
 use crate::accounts::Caller;
+use crate::domain::access::Role;
 use crate::domain::rollup::Status;
 use crate::domain::time::now_micros;
 use crate::domain::time::parse_query_time;
 use crate::error::{ApiError, ApiResult, ErrorCode, QueryParameter};
 use crate::store::resource::{decode_cursor, encode_cursor, unsupported_filter};
 use crate::store::{ListFilter, PageRequest, Record, Resource};
-use crate::summary::range::Zone;
+use crate::summary::bar::{CountOf, bar_count, bar_of};
+use crate::summary::range::{TimeRange, Zone};
 
 fn uuid_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<Uuid>> {
     params
@@ -201,7 +204,14 @@ pub fn parse_list_query(
         .get("cursor")
         .map(|cursor| decode_cursor(cursor).ok_or_else(|| ApiError::invalid("cursor is not valid")))
         .transpose()?;
-    Ok((filter, PageRequest { limit, before }))
+    Ok((
+        filter,
+        PageRequest {
+            limit,
+            before,
+            with_count: true,
+        },
+    ))
 }
 
 pub async fn list(
@@ -210,11 +220,20 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    let (filter, page) = parse_list_query(resource, &params)?;
+    let (filter, mut page) = parse_list_query(resource, &params)?;
+    let bar = bar_total(&state, &caller, resource, &filter).await?;
+    page.with_count = bar.is_none();
     let page = state
         .store
         .list(&caller.visibility(), resource, &filter, &page)
         .await?;
+    let (count, count_of) = match bar {
+        Some((count, count_of)) => (count, Some(count_of)),
+        None => (
+            page.count.unwrap_or(0),
+            (resource == Resource::Conferences).then_some(CountOf::Conferences),
+        ),
+    };
     let mut results = Vec::with_capacity(page.records.len());
     for record in &page.records {
         let mut json = render::record_json(record);
@@ -223,10 +242,48 @@ pub async fn list(
     }
     Ok(PyJson(json!({
         "results": results,
-        "count": page.count,
+        "count": count,
+        "count_of": count_of,
         "next": page.next.map(encode_cursor),
     }))
     .into_response())
+}
+
+/// The total of a conference list that is a chart's bar (a click-to-detail list),
+/// read from the chart's cells rather than by counting rows. Lists that are no bar,
+/// and apps the caller may not see, are counted from rows: for an outsider that finds
+/// nothing, as for an unknown app.
+async fn bar_total(
+    state: &AppState,
+    caller: &Caller,
+    resource: Resource,
+    filter: &ListFilter,
+) -> ApiResult<Option<(i64, CountOf)>> {
+    if resource != Resource::Conferences {
+        return Ok(None);
+    }
+    let (Some(app_id), Some(from), Some(to)) =
+        (filter.app_id, filter.created_gte, filter.created_lte)
+    else {
+        return Ok(None);
+    };
+    let (Some(bar), Ok(range)) = (bar_of(filter), TimeRange::new(from, to)) else {
+        return Ok(None);
+    };
+    match visible_app(state, caller, app_id, Role::Member).await {
+        Ok(app) if app.deleted_at.is_none() => {}
+        _ => return Ok(None),
+    }
+    let count = bar_count(
+        state.store.rollups(),
+        &bar,
+        app_id,
+        range,
+        filter.sessions.clone(),
+        now_micros(),
+    )
+    .await?;
+    Ok(Some((count, bar.count_of)))
 }
 
 pub async fn detail(

@@ -802,11 +802,15 @@ macro_rules! sql_store {
                 }
             };
 
-            let mut count_query = QueryBuilder::<$db>::new("select count(*) from ");
-            count_query.push(resource.table()).push(" where 1 = 1");
-            push_visibility(&mut count_query, resource, visible);
-            push_conditions(&mut count_query);
-            let count: i64 = count_query.build_query_scalar().fetch_one(pool).await?;
+            let count = if page.with_count {
+                let mut count_query = QueryBuilder::<$db>::new("select count(*) from ");
+                count_query.push(resource.table()).push(" where 1 = 1");
+                push_visibility(&mut count_query, resource, visible);
+                push_conditions(&mut count_query);
+                Some(count_query.build_query_scalar::<i64>().fetch_one(pool).await?)
+            } else {
+                None
+            };
 
             let mut rows_query = QueryBuilder::<$db>::new("select * from ");
             rows_query.push(resource.table()).push(" where 1 = 1");

@@ -72,6 +72,9 @@ pub struct PageRequest {
     pub limit: i64,
     /// Rows strictly older than this `(created_at, id)` position.
     pub before: Option<(i64, Uuid)>,
+    /// Whether to count every row the filter selects (a second query). A caller
+    /// that knows the total another way, such as a chart's bar, skips it.
+    pub with_count: bool,
 }
 
 impl Default for PageRequest {
@@ -79,6 +82,7 @@ impl Default for PageRequest {
         Self {
             limit: 50,
             before: None,
+            with_count: true,
         }
     }
 }
@@ -124,7 +128,8 @@ impl Detail {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub records: Vec<Record>,
-    pub count: i64,
+    /// Every row the filter selects, when asked for.
+    pub count: Option<i64>,
     /// Position of the last row, when more rows may follow.
     pub next: Option<(i64, Uuid)>,
 }

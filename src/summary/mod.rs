@@ -2,6 +2,7 @@
 //! rollup cells, for any range, time zone and filter. One [`tally`] of the range
 //! feeds every chart, so the bundle costs about as much as one chart.
 
+pub mod bar;
 pub mod charts;
 pub mod cover;
 pub mod range;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::time::format_iso;
+use crate::store::rollups::MetricSelection;
 use crate::store::{RollupStore, StoreResult};
 use charts::*;
 pub use tally::{Extras, SummaryQuery, Tally, tally};
@@ -38,6 +40,7 @@ impl Chart {
             // bundle the filter choices.
             days: matches!(self, Chart::Conferences | Chart::Dashboard),
             unfiltered: self == Chart::Dashboard,
+            metrics: MetricSelection::All,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Extras {
     /// Everything counted again without the filter, for the filter choices (only
     /// when a filter is set: otherwise the totals are those counts).
     pub unfiltered: bool,
+    /// The metrics the totals need: all of them for charts, one for a bar's number.
+    pub metrics: MetricSelection,
 }
 
 #[derive(Debug, Clone)]
@@ -202,16 +204,7 @@ pub async fn tally(
         points.push(String::new());
     }
     for span in [Span::Day, Span::Hour] {
-        for cell in read(
-            store,
-            query.app_id,
-            &points,
-            span,
-            &totals,
-            MetricSelection::All,
-        )
-        .await?
-        {
+        for cell in read(store, query.app_id, &points, span, &totals, extras.metrics).await? {
             if let (Some(unfiltered), true) = (&mut tally.unfiltered, cell.point.is_empty()) {
                 *unfiltered
                     .entry((cell.metric, cell.key.clone()))

@@ -22,6 +22,7 @@ async fn list(app: &TestApp, resource: Resource, conference: uuid::Uuid) -> Vec<
             &PageRequest {
                 limit: 200,
                 before: None,
+                with_count: true,
             },
         )
         .await

@@ -31,6 +31,7 @@ async fn raw_times(app: &TestApp, app_id: Uuid) -> (Vec<i64>, Vec<i64>) {
             &PageRequest {
                 limit: 200,
                 before: None,
+                with_count: true,
             },
         )
         .await
@@ -60,6 +61,7 @@ async fn raw_times(app: &TestApp, app_id: Uuid) -> (Vec<i64>, Vec<i64>) {
                 &PageRequest {
                     limit: 200,
                     before: None,
+                    with_count: true,
                 },
             )
             .await

@@ -189,7 +189,7 @@ async fn conferences_and_participants_keep_their_owners_rules(engine: Engine) {
         )
         .await
         .unwrap();
-    assert_eq!(participants.count, 1);
+    assert_eq!(participants.count, Some(1));
     let stored = test
         .store
         .get(
