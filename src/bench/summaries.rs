@@ -68,7 +68,7 @@ const VIEWS: [(&str, &str); 4] = [
 ];
 
 /// (name, path and parameters beyond the common ones)
-const ENDPOINTS: [(&str, &str); 11] = [
+const ENDPOINTS: [(&str, &str); 12] = [
     ("bundle /v1/dashboard", "/v1/dashboard?"),
     ("conferences/summary", "/v1/conferences/summary?"),
     ("issues/summary", "/v1/issues/summary?"),
@@ -87,13 +87,18 @@ const ENDPOINTS: [(&str, &str); 11] = [
     ),
     ("connections/summary", "/v1/connections/summary?"),
     ("sessions/summary", "/v1/sessions/summary?"),
+    // Lists as the dashboard asks for them: its range, and the clicked bar.
     (
         "list: a day's errors, page 1",
-        "/v1/conferences?status=error&day=DAY&",
+        "/v1/conferences?status=error&day=DAY&RANGE&",
     ),
     (
         "list: relayed, page 1",
-        "/v1/conferences?connection_type=relay&",
+        "/v1/conferences?connection_type=relay&RANGE&",
+    ),
+    (
+        "list: relayed, last page",
+        "/v1/conferences?connection_type=relay&RANGE&cursor=LAST&",
     ),
 ];
 
@@ -178,7 +183,18 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
     // The dashboard's first load: the default view (today and the 29 days before
     // it, UTC, up to now), with no range parameters at all. The datasets end when
     // they were seeded, so reseed (`--reseed`) once that is weeks ago.
-    let yesterday = crate::summary::range::Zone::utc().date_of(now_micros() - 86_400_000_000);
+    let utc = crate::summary::range::Zone::utc();
+    let yesterday = utc.date_of(now_micros() - 86_400_000_000);
+    let first_day = utc.date_of(now_micros() - 29 * 86_400_000_000);
+    let range = format!(
+        "created_at_gte={first_day}&created_at_lte={}",
+        utc.date_of(now_micros())
+    );
+    // A cursor an hour into the range: the page that paging to the end arrives at.
+    let last_page = crate::store::resource::encode_cursor((
+        utc.start_of(first_day) + 3_600_000_000,
+        uuid::Uuid::max(),
+    ));
     if now_micros() - note.now > 7 * 86_400_000_000 {
         eprintln!(
             "== {name}: seeded over a week ago; the default view holds less of it (--reseed)"
@@ -203,6 +219,8 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
             let url = format!(
                 "{base}{}{common}{filter}",
                 path.replace("DAY", &yesterday.to_string())
+                    .replace("RANGE", &range)
+                    .replace("LAST", &last_page)
             );
             row.push(measure(&client, &url, &headers, options.rounds, &bar).await?);
         }
