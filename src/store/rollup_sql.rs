@@ -225,9 +225,12 @@ macro_rules! sql_rollup_store {
                     if request.points.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut query = QueryBuilder::<$db>::new(
-                        "select point, span, bucket, metric, key, n from rollup_cell where app_id = ",
-                    );
+                    let mut query = QueryBuilder::<$db>::new(if request.summed {
+                        "select point, span, min(bucket), metric, key, cast(sum(n) as bigint) \
+                         from rollup_cell where app_id = "
+                    } else {
+                        "select point, span, bucket, metric, key, n from rollup_cell where app_id = "
+                    });
                     query.push_bind(request.app_id).push(" and point in (");
                     let mut points = query.separated(", ");
                     for point in request.points {
@@ -259,6 +262,9 @@ macro_rules! sql_rollup_store {
                         query.push(" and metric = ").push_bind(metric.code());
                     }
                     query.push(" and n <> 0");
+                    if request.summed {
+                        query.push(" group by point, span, metric, key having sum(n) <> 0");
+                    }
                     let rows = query.build().fetch_all(&self.read).await?;
                     let mut cells = Vec::with_capacity(rows.len());
                     for row in &rows {

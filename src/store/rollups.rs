@@ -98,6 +98,10 @@ pub struct CellQuery<'a> {
     pub span: Span,
     pub buckets: Buckets,
     pub metrics: MetricSelection,
+    /// One cell per `(point, metric, key)`, summed over the buckets, its `bucket` the
+    /// earliest: a total over a range crosses the wire as a few dozen rows per point
+    /// instead of one per bucket.
+    pub summed: bool,
 }
 
 /// Reads and rebuilds of rollups. Ingest writes them through

@@ -145,6 +145,7 @@ async fn plan_cells(
                 Span::Day.bucket_of(until - 1) + day,
             ),
             metrics: MetricSelection::Only(Metric::ValueSets),
+            summed: true,
         })
         .await?;
     let mut conference_points: Vec<String> = registry
@@ -204,7 +205,18 @@ pub async fn tally(
         points.push(String::new());
     }
     for span in [Span::Day, Span::Hour] {
-        for cell in read(store, query.app_id, &points, span, &totals, extras.metrics).await? {
+        // Totals need no buckets: summed in the store.
+        for cell in read(
+            store,
+            query.app_id,
+            &points,
+            span,
+            &totals,
+            extras.metrics,
+            true,
+        )
+        .await?
+        {
             if let (Some(unfiltered), true) = (&mut tally.unfiltered, cell.point.is_empty()) {
                 *unfiltered
                     .entry((cell.metric, cell.key.clone()))
@@ -243,6 +255,7 @@ pub async fn tally(
             span,
             &daily,
             status_only,
+            false,
         )
         .await?
         {
@@ -307,6 +320,7 @@ async fn read(
     span: Span,
     cover: &Cover,
     metrics: MetricSelection,
+    summed: bool,
 ) -> StoreResult<Vec<Cell>> {
     let wanted = cover.buckets(span);
     let mut runs: Vec<(i64, i64)> = Vec::new();
@@ -333,6 +347,7 @@ async fn read(
                     span,
                     buckets,
                     metrics,
+                    summed,
                 })
                 .await?,
         );

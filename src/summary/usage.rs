@@ -33,6 +33,7 @@ pub async fn durations_days(
             span: Span::Day,
             buckets: Buckets::Between(from, today),
             metrics: MetricSelection::Only(Metric::ActiveSeconds),
+            summed: false,
         })
         .await?;
     for cell in cells {
