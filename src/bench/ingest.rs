@@ -1,7 +1,11 @@
-//! `callvitals bench ingest`: starts the server on loopback with a fresh store, opens
-//! SDK sessions and connections over HTTP, then replays SDK-shaped `POST /v1/stats`
-//! bodies (~5.6 KB, `text/plain`) from keep-alive clients, and prints throughput,
-//! latency percentiles, errors and the server's peak RSS for each engine.
+//! `callvitals bench ingest`: starts the server on loopback with a fresh store and
+//! loads it from keep-alive clients over HTTP, then prints throughput, latency
+//! percentiles, errors and the server's peak RSS for each engine. Two workloads:
+//! - `stats` opens SDK sessions and connections, then replays SDK-shaped
+//!   `POST /v1/stats` bodies (~5.6 KB, `text/plain`);
+//! - `calls` makes whole calls, each post of which changes what the dashboard counts:
+//!   two participants initialize, open sessions and connections, report stats once,
+//!   mute, and end the call.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -28,6 +32,13 @@ pub struct IngestOptions {
     /// Engines to measure: sqlite, postgres or both.
     #[arg(long, default_value = "both")]
     pub engine: String,
+    /// `stats` (replayed stats posts) or `calls` (whole calls, 11 posts each).
+    #[arg(long, default_value = "stats")]
+    pub workload: String,
+    /// The server binary to load (default: this one), such as an older build, so
+    /// that two builds meet the same client.
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
     /// PostgreSQL server to create a scratch database on.
     #[arg(
         long,
@@ -47,8 +58,22 @@ pub struct IngestFigures {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub peak_rss_mb: f64,
+    /// Stats samples stored, against `stats_acked` stats posts acknowledged.
     pub stored: i64,
+    pub stats_acked: u64,
     pub body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    Stats,
+    Calls,
+}
+
+/// What one client sends next.
+enum Load {
+    Stats(Arc<Vec<String>>),
+    Calls { api_key: String },
 }
 
 pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
@@ -58,9 +83,14 @@ pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
         "postgres" => vec!["postgres"],
         other => anyhow::bail!("unknown engine {other:?}: use sqlite, postgres or both"),
     };
+    let workload = match options.workload.as_str() {
+        "stats" => Workload::Stats,
+        "calls" => Workload::Calls,
+        other => anyhow::bail!("unknown workload {other:?}: use stats or calls"),
+    };
     let mut results = Vec::new();
     for engine in engines {
-        results.push(run_engine(engine, &options).await?);
+        results.push(run_engine(engine, workload, &options).await?);
     }
     println!();
     println!(
@@ -80,7 +110,7 @@ pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
             r.errors,
             r.peak_rss_mb,
             r.stored,
-            r.posts
+            r.stats_acked
         );
     }
     Ok(())
@@ -153,6 +183,7 @@ fn peak_rss_mb(pid: u32) -> f64 {
 
 async fn run_engine(
     engine: &'static str,
+    workload: Workload,
     options: &IngestOptions,
 ) -> anyhow::Result<IngestFigures> {
     eprintln!("\n== {engine}: preparing a fresh store");
@@ -163,7 +194,11 @@ async fn run_engine(
 
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
-    let mut command = tokio::process::Command::new(std::env::current_exe()?);
+    let server_bin = match &options.server_bin {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?,
+    };
+    let mut command = tokio::process::Command::new(server_bin);
     command
         .arg("serve")
         .arg("--bind")
@@ -183,51 +218,78 @@ async fn run_engine(
     let client = HttpClient::default();
     wait_until_healthy(&client, &base).await?;
 
-    let connections = open_connections(&client, &base, &app.api_key, options.sessions).await?;
-    let bodies: Arc<Vec<String>> = Arc::new(
-        connections
-            .iter()
-            .enumerate()
-            .map(|(index, (token, peer, connection))| {
-                stats_body(token, peer, connection, index as i64)
-            })
-            .collect(),
-    );
-    let body_bytes = bodies[0].len();
-    eprintln!(
-        "== {engine}: {} sessions ready; {} clients posting {:.1} KB stats bodies for {} s",
-        bodies.len(),
-        options.clients,
-        body_bytes as f64 / 1024.0,
-        options.seconds
-    );
+    let (load, body_bytes) = match workload {
+        Workload::Stats => {
+            let connections =
+                open_connections(&client, &base, &app.api_key, options.sessions).await?;
+            let bodies: Vec<String> = connections
+                .iter()
+                .enumerate()
+                .map(|(index, (token, peer, connection))| {
+                    stats_body(token, peer, connection, index as i64)
+                })
+                .collect();
+            let body_bytes = bodies[0].len();
+            eprintln!(
+                "== {engine}: {} sessions ready; {} clients posting {:.1} KB stats bodies for {} s",
+                bodies.len(),
+                options.clients,
+                body_bytes as f64 / 1024.0,
+                options.seconds
+            );
+            (Load::Stats(Arc::new(bodies)), body_bytes)
+        }
+        Workload::Calls => {
+            eprintln!(
+                "== {engine}: {} clients making calls (11 posts each) for {} s",
+                options.clients, options.seconds
+            );
+            let body_bytes = stats_body("t", "p", "c", 0).len();
+            (
+                Load::Calls {
+                    api_key: app.api_key.clone(),
+                },
+                body_bytes,
+            )
+        }
+    };
+    let load = Arc::new(load);
 
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut workers = Vec::new();
     for worker in 0..options.clients {
-        let (client, bodies, stop, url) = (
-            client.clone(),
-            bodies.clone(),
-            stop.clone(),
-            format!("{base}/v1/stats"),
-        );
+        let (client, load, stop, base) = (client.clone(), load.clone(), stop.clone(), base.clone());
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(1 << 16);
-            let mut errors = 0u64;
+            let mut tally = ClientTally::default();
             let mut next = worker;
             while !stop.load(Ordering::Relaxed) {
-                let body = bodies[next % bodies.len()].clone();
-                next += 7;
-                let sent = Instant::now();
-                match client.post_text(&url, body).await {
-                    Ok(response) if response.status == 200 => {
-                        latencies.push(sent.elapsed().as_micros() as u32)
+                match load.as_ref() {
+                    Load::Stats(bodies) => {
+                        let body = bodies[next % bodies.len()].clone();
+                        next += 7;
+                        if tally
+                            .post(&client, &base, "/v1/stats", body)
+                            .await
+                            .is_some()
+                        {
+                            tally.stats_acked += 1;
+                        }
                     }
-                    _ => errors += 1,
+                    Load::Calls { api_key } => {
+                        one_call(
+                            &client,
+                            &base,
+                            api_key,
+                            &format!("{worker}-{next}"),
+                            &mut tally,
+                        )
+                        .await;
+                        next += 1;
+                    }
                 }
             }
-            (latencies, errors)
+            tally
         }));
     }
     let progress = ProgressBar::new(options.seconds);
@@ -243,10 +305,12 @@ async fn run_engine(
     stop.store(true, Ordering::Relaxed);
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut stats_acked = 0;
     for worker in workers {
-        let (mut worker_latencies, worker_errors) = worker.await?;
-        latencies.append(&mut worker_latencies);
-        errors += worker_errors;
+        let mut tally = worker.await?;
+        latencies.append(&mut tally.latencies);
+        errors += tally.errors;
+        stats_acked += tally.stats_acked;
     }
     let seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
@@ -285,6 +349,7 @@ async fn run_engine(
             .map_or(0.0, |micros| f64::from(*micros) / 1000.0),
         peak_rss_mb,
         stored,
+        stats_acked,
         body_bytes,
     };
     eprintln!(
@@ -294,14 +359,14 @@ async fn run_engine(
         writer.queue_ms_per_command()
     );
     eprintln!(
-        "== {engine}: {:.0} posts/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, peak RSS {:.1} MB, {} of {} acknowledged posts stored",
+        "== {engine}: {:.0} posts/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, peak RSS {:.1} MB, {} of {} acknowledged stats posts stored",
         figures.posts as f64 / seconds,
         figures.p50_ms,
         figures.p99_ms,
         errors,
         peak_rss_mb,
         stored,
-        figures.posts
+        stats_acked
     );
     Ok(figures)
 }
@@ -362,6 +427,90 @@ async fn wait_until_healthy(client: &HttpClient, base: &str) -> anyhow::Result<(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     anyhow::bail!("the server did not become healthy")
+}
+
+/// One client's posts: the latency of each acknowledged one, and the failures.
+#[derive(Default)]
+struct ClientTally {
+    latencies: Vec<u32>,
+    errors: u64,
+    stats_acked: u64,
+}
+
+impl ClientTally {
+    /// Posts a body; the answer when the server acknowledged it.
+    async fn post(
+        &mut self,
+        client: &HttpClient,
+        base: &str,
+        path: &str,
+        body: String,
+    ) -> Option<Value> {
+        let sent = Instant::now();
+        match client.post_text(&format!("{base}{path}"), body).await {
+            Ok(response) if response.status == 200 => {
+                self.latencies.push(sent.elapsed().as_micros() as u32);
+                Some(serde_json::from_slice(&response.body).unwrap_or(Value::Null))
+            }
+            _ => {
+                self.errors += 1;
+                None
+            }
+        }
+    }
+}
+
+/// One two-party call as the SDK reports it; stops at the first failed post.
+async fn one_call(
+    client: &HttpClient,
+    base: &str,
+    api_key: &str,
+    name: &str,
+    tally: &mut ClientTally,
+) -> Option<()> {
+    let users = [format!("a-{name}"), format!("b-{name}")];
+    let browsers = [("Chrome", "Windows"), ("Firefox", "macOS")];
+    let mut tokens = Vec::new();
+    for (user, (browser, os)) in users.iter().zip(browsers) {
+        let init =
+            json!({"conferenceId": format!("call-{name}"), "userId": user, "apiKey": api_key});
+        let init = tally
+            .post(client, base, "/v1/initialize", init.to_string())
+            .await?;
+        let session = json!({"platform": {"browser": {"name": browser, "version": "124.0.0.0"}, "os": {"name": os}},
+            "constraints": {}, "devices": [], "webrtcSdk": "", "token": init["token"]});
+        let session = tally
+            .post(client, base, "/v1/sessions", session.to_string())
+            .await?;
+        tokens.push(session["token"].as_str()?.to_owned());
+    }
+    for (index, token) in tokens.iter().enumerate() {
+        let peer = &users[1 - index];
+        let added = json!({"eventName": "addConnection", "peerId": peer, "connectionState": "new",
+            "isSfu": false, "token": token});
+        let added = tally
+            .post(client, base, "/v1/connection", added.to_string())
+            .await?;
+        let body = stats_body(
+            token,
+            added["peer_id"].as_str()?,
+            added["connection_id"].as_str()?,
+            index as i64,
+        );
+        tally.post(client, base, "/v1/stats", body).await?;
+        tally.stats_acked += 1;
+    }
+    let mute = json!({"eventName": "custom", "data": {"eventName": "mute"}, "token": tokens[0]});
+    tally
+        .post(client, base, "/v1/events/browser", mute.to_string())
+        .await?;
+    for token in &tokens {
+        let end = json!({"eventName": "endCall", "token": token});
+        tally
+            .post(client, base, "/v1/events/browser", end.to_string())
+            .await?;
+    }
+    Some(())
 }
 
 /// Opens `count` SDK sessions, two per conference, each with one connection to the
