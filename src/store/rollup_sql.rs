@@ -54,7 +54,8 @@ macro_rules! sql_rollup_store {
                 }
             }
 
-            /// Four reads, one per table, each through the conference's own index
+            /// Two reads: the conferences, then their rows of three tables in one
+            /// statement, each through the conference's own index
             /// (`conference_app_created`, then `session_conference`,
             /// `connection_conference` and `issue_conference`), rows in id order so
             /// that two reads of unchanged rows compare equal.
@@ -103,66 +104,68 @@ macro_rules! sql_rollup_store {
                     .map(|(i, c)| (c.id, i))
                     .collect();
 
+                // One statement for the three tables (a round trip is most of a small
+                // read's cost): `kind` 0 sessions, 1 connections, 2 issues, each in id
+                // order; the columns a table lacks are typed nulls.
                 let mut query = QueryBuilder::<$db>::new(
-                    "select s.conference_id, s.id, s.browser_name, s.os_name, s.country_code, s.app_version, \
-                     s.city, s.latitude, s.longitude \
+                    "select 0, s.id, s.conference_id, s.id, s.browser_name, s.os_name, s.country_code, \
+                     s.app_version, s.city, s.latitude, s.longitude, cast(null as bigint) \
                      from session s join conference c on c.id = s.conference_id",
                 );
                 push_scope(&mut query, scope);
-                query.push(" order by s.id");
-                for row in query.build().fetch_all(&mut *connection).await? {
-                    let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
-                    let mut dimensions = SessionDimensions::default();
-                    for (column, dimension) in [
-                        (2, Dimension::Browser),
-                        (3, Dimension::Os),
-                        (4, Dimension::Country),
-                        (5, Dimension::AppVersion),
-                    ] {
-                        dimensions.values[dimension.index()] = row
-                            .try_get::<Option<String>, _>(column)?
-                            .filter(|value| !value.is_empty());
-                    }
-                    conferences[at].sessions.push(SessionInputs {
-                        id: row.try_get(1)?,
-                        dimensions,
-                        city: row.try_get(6)?,
-                        latitude: row.try_get(7)?,
-                        longitude: row.try_get(8)?,
-                    });
-                }
-
-                let mut query = QueryBuilder::<$db>::new(
-                    "select x.conference_id, x.session_id, x.type, x.setup_time_ms \
+                query.push(
+                    " union all select 1, x.id, x.conference_id, x.session_id, x.type, cast(null as text), \
+                     cast(null as text), cast(null as text), cast(null as text), \
+                     cast(null as double precision), cast(null as double precision), x.setup_time_ms \
                      from connection x join conference c on c.id = x.conference_id",
                 );
                 push_scope(&mut query, scope);
-                query.push(" order by x.id");
-                for row in query.build().fetch_all(&mut *connection).await? {
-                    let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
-                    conferences[at].connections.push(ConnectionInputs {
-                        session_id: row.try_get(1)?,
-                        kind: row.try_get(2)?,
-                        setup_time_ms: row.try_get(3)?,
-                    });
-                }
-
                 // Only getUserMedia errors need their data (the error's name).
-                let mut query = QueryBuilder::<$db>::new(
-                    "select i.conference_id, i.session_id, i.severity, i.code, \
-                     case when i.code = 'getusermedia_error' then i.data end \
+                query.push(
+                    " union all select 2, i.id, i.conference_id, i.session_id, i.severity, i.code, \
+                     case when i.code = 'getusermedia_error' then i.data end, cast(null as text), \
+                     cast(null as text), cast(null as double precision), cast(null as double precision), \
+                     cast(null as bigint) \
                      from issue i join conference c on c.id = i.conference_id",
                 );
                 push_scope(&mut query, scope);
-                query.push(" order by i.id");
+                query.push(" order by 1, 2");
                 for row in query.build().fetch_all(&mut *connection).await? {
-                    let Some(&at) = index.get(&row.try_get::<Uuid, _>(0)?) else { continue };
-                    conferences[at].issues.push(IssueInputs {
-                        session_id: row.try_get(1)?,
-                        is_error: row.try_get::<String, _>(2)? == "error",
-                        code: row.try_get(3)?,
-                        data: row.try_get(4)?,
-                    });
+                    let Some(&at) = index.get(&row.try_get::<Uuid, _>(2)?) else { continue };
+                    let conference = &mut conferences[at];
+                    match row.try_get::<i32, _>(0)? {
+                        0 => {
+                            let mut dimensions = SessionDimensions::default();
+                            for (column, dimension) in [
+                                (4, Dimension::Browser),
+                                (5, Dimension::Os),
+                                (6, Dimension::Country),
+                                (7, Dimension::AppVersion),
+                            ] {
+                                dimensions.values[dimension.index()] = row
+                                    .try_get::<Option<String>, _>(column)?
+                                    .filter(|value| !value.is_empty());
+                            }
+                            conference.sessions.push(SessionInputs {
+                                id: row.try_get(3)?,
+                                dimensions,
+                                city: row.try_get(8)?,
+                                latitude: row.try_get(9)?,
+                                longitude: row.try_get(10)?,
+                            });
+                        }
+                        1 => conference.connections.push(ConnectionInputs {
+                            session_id: row.try_get(3)?,
+                            kind: row.try_get(4)?,
+                            setup_time_ms: row.try_get(11)?,
+                        }),
+                        _ => conference.issues.push(IssueInputs {
+                            session_id: row.try_get(3)?,
+                            is_error: row.try_get::<String, _>(4)? == "error",
+                            code: row.try_get(5)?,
+                            data: row.try_get(6)?,
+                        }),
+                    }
                 }
                 Ok(())
             }
