@@ -32,9 +32,15 @@ pub struct IngestOptions {
     /// Engines to measure: sqlite, postgres or both.
     #[arg(long, default_value = "both")]
     pub engine: String,
-    /// `stats` (replayed stats posts) or `calls` (whole calls, 11 posts each).
+    /// `stats` (replayed stats posts) or `calls` (whole calls: 9 lifecycle posts and
+    /// `--stats-per-participant` stats posts from each of the two participants).
     #[arg(long, default_value = "stats")]
     pub workload: String,
+    /// Stats posts per participant in a call of the `calls` workload: 1 is the worst
+    /// case (every post changes what the dashboard counts); the SDK reports every
+    /// 5 s, so 24 is a two-minute call.
+    #[arg(long, default_value_t = 1)]
+    pub stats_per_participant: usize,
     /// The server binary to load (default: this one), such as an older build, so
     /// that two builds meet the same client.
     #[arg(long)]
@@ -73,7 +79,10 @@ enum Workload {
 /// What one client sends next.
 enum Load {
     Stats(Arc<Vec<String>>),
-    Calls { api_key: String },
+    Calls {
+        api_key: String,
+        stats_per_participant: usize,
+    },
 }
 
 pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
@@ -241,13 +250,16 @@ async fn run_engine(
         }
         Workload::Calls => {
             eprintln!(
-                "== {engine}: {} clients making calls (11 posts each) for {} s",
-                options.clients, options.seconds
+                "== {engine}: {} clients making calls ({} posts each) for {} s",
+                options.clients,
+                9 + 2 * options.stats_per_participant,
+                options.seconds
             );
             let body_bytes = stats_body("t", "p", "c", 0).len();
             (
                 Load::Calls {
                     api_key: app.api_key.clone(),
+                    stats_per_participant: options.stats_per_participant.max(1),
                 },
                 body_bytes,
             )
@@ -276,15 +288,17 @@ async fn run_engine(
                             tally.stats_acked += 1;
                         }
                     }
-                    Load::Calls { api_key } => {
-                        one_call(
-                            &client,
-                            &base,
+                    Load::Calls {
+                        api_key,
+                        stats_per_participant,
+                    } => {
+                        let name = format!("{worker}-{next}");
+                        let call = Call {
                             api_key,
-                            &format!("{worker}-{next}"),
-                            &mut tally,
-                        )
-                        .await;
+                            name: &name,
+                            stats_per_participant: *stats_per_participant,
+                        };
+                        call.run(&client, &base, &mut tally).await;
                         next += 1;
                     }
                 }
@@ -460,57 +474,66 @@ impl ClientTally {
     }
 }
 
-/// One two-party call as the SDK reports it; stops at the first failed post.
-async fn one_call(
-    client: &HttpClient,
-    base: &str,
-    api_key: &str,
-    name: &str,
-    tally: &mut ClientTally,
-) -> Option<()> {
-    let users = [format!("a-{name}"), format!("b-{name}")];
-    let browsers = [("Chrome", "Windows"), ("Firefox", "macOS")];
-    let mut tokens = Vec::new();
-    for (user, (browser, os)) in users.iter().zip(browsers) {
-        let init =
-            json!({"conferenceId": format!("call-{name}"), "userId": user, "apiKey": api_key});
-        let init = tally
-            .post(client, base, "/v1/initialize", init.to_string())
-            .await?;
-        let session = json!({"platform": {"browser": {"name": browser, "version": "124.0.0.0"}, "os": {"name": os}},
-            "constraints": {}, "devices": [], "webrtcSdk": "", "token": init["token"]});
-        let session = tally
-            .post(client, base, "/v1/sessions", session.to_string())
-            .await?;
-        tokens.push(session["token"].as_str()?.to_owned());
-    }
-    for (index, token) in tokens.iter().enumerate() {
-        let peer = &users[1 - index];
-        let added = json!({"eventName": "addConnection", "peerId": peer, "connectionState": "new",
-            "isSfu": false, "token": token});
-        let added = tally
-            .post(client, base, "/v1/connection", added.to_string())
-            .await?;
-        let body = stats_body(
-            token,
-            added["peer_id"].as_str()?,
-            added["connection_id"].as_str()?,
-            index as i64,
-        );
-        tally.post(client, base, "/v1/stats", body).await?;
-        tally.stats_acked += 1;
-    }
-    let mute = json!({"eventName": "custom", "data": {"eventName": "mute"}, "token": tokens[0]});
-    tally
-        .post(client, base, "/v1/events/browser", mute.to_string())
-        .await?;
-    for token in &tokens {
-        let end = json!({"eventName": "endCall", "token": token});
+/// One two-party call as the SDK reports it.
+struct Call<'a> {
+    api_key: &'a str,
+    name: &'a str,
+    stats_per_participant: usize,
+}
+
+impl Call<'_> {
+    /// Makes the call; stops at the first failed post.
+    async fn run(&self, client: &HttpClient, base: &str, tally: &mut ClientTally) -> Option<()> {
+        let name = self.name;
+        let users = [format!("a-{name}"), format!("b-{name}")];
+        let browsers = [("Chrome", "Windows"), ("Firefox", "macOS")];
+        let mut tokens = Vec::new();
+        for (user, (browser, os)) in users.iter().zip(browsers) {
+            let init = json!({"conferenceId": format!("call-{name}"), "userId": user, "apiKey": self.api_key});
+            let init = tally
+                .post(client, base, "/v1/initialize", init.to_string())
+                .await?;
+            let session = json!({"platform": {"browser": {"name": browser, "version": "124.0.0.0"}, "os": {"name": os}},
+                "constraints": {}, "devices": [], "webrtcSdk": "", "token": init["token"]});
+            let session = tally
+                .post(client, base, "/v1/sessions", session.to_string())
+                .await?;
+            tokens.push(session["token"].as_str()?.to_owned());
+        }
+        let mut stats = Vec::new();
+        for (index, token) in tokens.iter().enumerate() {
+            let peer = &users[1 - index];
+            let added = json!({"eventName": "addConnection", "peerId": peer, "connectionState": "new",
+                "isSfu": false, "token": token});
+            let added = tally
+                .post(client, base, "/v1/connection", added.to_string())
+                .await?;
+            stats.push((
+                token,
+                added["peer_id"].as_str()?.to_owned(),
+                added["connection_id"].as_str()?.to_owned(),
+            ));
+        }
+        for round in 0..self.stats_per_participant {
+            for (token, peer, connection) in &stats {
+                let body = stats_body(token, peer, connection, round as i64);
+                tally.post(client, base, "/v1/stats", body).await?;
+                tally.stats_acked += 1;
+            }
+        }
+        let mute =
+            json!({"eventName": "custom", "data": {"eventName": "mute"}, "token": tokens[0]});
         tally
-            .post(client, base, "/v1/events/browser", end.to_string())
+            .post(client, base, "/v1/events/browser", mute.to_string())
             .await?;
+        for token in &tokens {
+            let end = json!({"eventName": "endCall", "token": token});
+            tally
+                .post(client, base, "/v1/events/browser", end.to_string())
+                .await?;
+        }
+        Some(())
     }
-    Some(())
 }
 
 /// Opens `count` SDK sessions, two per conference, each with one connection to the
