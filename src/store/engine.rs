@@ -818,6 +818,10 @@ macro_rules! sql_store {
             push_conditions(&mut rows_query);
             if let Some((created_at, id)) = page.before {
                 // Keyset pagination: strictly older than the last row already shown.
+                // The redundant `created_at <=` bound lets the planner see how few rows
+                // are left: the OR alone is misjudged, and PostgreSQL then scans the
+                // whole table on a large app's last page.
+                rows_query.push(" and created_at <= ").push_bind(created_at);
                 rows_query.push(" and (created_at < ").push_bind(created_at)
                     .push(" or (created_at = ").push_bind(created_at)
                     .push(" and id < ").push_bind(id).push("))");
