@@ -228,11 +228,18 @@ macro_rules! sql_rollup_store {
                     if request.points.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut query = QueryBuilder::<$db>::new(if request.summed {
-                        "select point, span, min(bucket), metric, key, cast(sum(n) as bigint) \
-                         from rollup_cell where app_id = "
-                    } else {
-                        "select point, span, bucket, metric, key, n from rollup_cell where app_id = "
+                    let mut query = QueryBuilder::<$db>::new(match request.sum {
+                        CellSum::Nothing => {
+                            "select point, span, bucket, metric, key, n from rollup_cell where app_id = "
+                        }
+                        CellSum::Buckets => {
+                            "select point, span, min(bucket), metric, key, cast(sum(n) as bigint) \
+                             from rollup_cell where app_id = "
+                        }
+                        CellSum::Points => {
+                            "select min(point), span, bucket, metric, key, cast(sum(n) as bigint) \
+                             from rollup_cell where app_id = "
+                        }
                     });
                     query.push_bind(request.app_id).push(" and point in (");
                     let mut points = query.separated(", ");
@@ -265,8 +272,14 @@ macro_rules! sql_rollup_store {
                         query.push(" and metric = ").push_bind(metric.code());
                     }
                     query.push(" and n <> 0");
-                    if request.summed {
-                        query.push(" group by point, span, metric, key having sum(n) <> 0");
+                    match request.sum {
+                        CellSum::Nothing => {}
+                        CellSum::Buckets => {
+                            query.push(" group by point, span, metric, key having sum(n) <> 0");
+                        }
+                        CellSum::Points => {
+                            query.push(" group by span, bucket, metric, key having sum(n) <> 0");
+                        }
                     }
                     let rows = query.build().fetch_all(&self.read).await?;
                     let mut cells = Vec::with_capacity(rows.len());

@@ -98,10 +98,21 @@ pub struct CellQuery<'a> {
     pub span: Span,
     pub buckets: Buckets,
     pub metrics: MetricSelection,
-    /// One cell per `(point, metric, key)`, summed over the buckets, its `bucket` the
-    /// earliest: a total over a range crosses the wire as a few dozen rows per point
-    /// instead of one per bucket.
-    pub summed: bool,
+    /// Whether the store sums the cells before they cross the wire.
+    pub sum: CellSum,
+}
+
+/// What a cell read adds up in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellSum {
+    /// Every cell as stored.
+    Nothing,
+    /// One cell per `(point, metric, key)` over the buckets, its `bucket` the earliest:
+    /// a range's totals arrive as a few dozen rows per point, not one per bucket.
+    Buckets,
+    /// One cell per `(bucket, metric, key)` over the points, its `point` the least:
+    /// a per-day chart over many value-set points arrives as one row per bucket.
+    Points,
 }
 
 /// Reads and rebuilds of rollups. Ingest writes them through

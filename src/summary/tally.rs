@@ -11,7 +11,7 @@ use crate::domain::rollup::{
     ConferenceInputs, Counts, Metric, Status, contribute_filtered, decode_set_point, encode_point,
     set_point_prefix,
 };
-use crate::store::rollups::{Buckets, Cell, CellQuery, MetricSelection, Span};
+use crate::store::rollups::{Buckets, Cell, CellQuery, CellSum, MetricSelection, Span};
 use crate::store::{RollupStore, StoreResult};
 
 /// One summary request: an app, a range, the viewer's zone and a filter.
@@ -145,7 +145,7 @@ async fn plan_cells(
                 Span::Day.bucket_of(until - 1) + day,
             ),
             metrics: MetricSelection::Only(Metric::ValueSets),
-            summed: true,
+            sum: CellSum::Buckets,
         })
         .await?;
     let mut conference_points: Vec<String> = registry
@@ -213,7 +213,7 @@ pub async fn tally(
             span,
             &totals,
             extras.metrics,
-            true,
+            CellSum::Buckets,
         )
         .await?
         {
@@ -255,7 +255,8 @@ pub async fn tally(
             span,
             &daily,
             status_only,
-            false,
+            // Days need buckets, not points: every conference point counts.
+            CellSum::Points,
         )
         .await?
         {
@@ -320,7 +321,7 @@ async fn read(
     span: Span,
     cover: &Cover,
     metrics: MetricSelection,
-    summed: bool,
+    sum: CellSum,
 ) -> StoreResult<Vec<Cell>> {
     let wanted = cover.buckets(span);
     let mut runs: Vec<(i64, i64)> = Vec::new();
@@ -347,7 +348,7 @@ async fn read(
                     span,
                     buckets,
                     metrics,
-                    summed,
+                    sum,
                 })
                 .await?,
         );

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::range::Zone;
 use crate::domain::rollup::Metric;
-use crate::store::rollups::{Buckets, CellQuery, MetricSelection, Span};
+use crate::store::rollups::{Buckets, CellQuery, CellSum, MetricSelection, Span};
 use crate::store::{RollupStore, StoreResult};
 
 const DAYS: i64 = 31;
@@ -33,7 +33,7 @@ pub async fn durations_days(
             span: Span::Day,
             buckets: Buckets::Between(from, today),
             metrics: MetricSelection::Only(Metric::ActiveSeconds),
-            summed: false,
+            sum: CellSum::Nothing,
         })
         .await?;
     for cell in cells {
