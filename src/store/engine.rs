@@ -101,7 +101,7 @@ macro_rules! sql_store {
 
         use $crate::store::engine::chunk_sizes;
         use $crate::store::models::*;
-        use $crate::store::resource::{self, Bind, Detail, Fragment, ListFilter, Page, PageRequest, Record, Resource};
+        use $crate::store::resource::{self, Bind, Condition, Detail, Fragment, ListFilter, Page, PageRequest, Record, Resource};
         use $crate::domain::access::Visibility;
         use $crate::store::{Engine, Store, StoreResult, StoreTx};
 
@@ -786,9 +786,8 @@ macro_rules! sql_store {
         where
             T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
         {
-            let conditions = resource::conditions(resource, filter);
-            let push_conditions = |query: &mut QueryBuilder<'_, $db>| {
-                for condition in &conditions {
+            let push_conditions = |query: &mut QueryBuilder<'_, $db>, conditions: &[Condition]| {
+                for condition in conditions {
                     query.push(" and ");
                     for fragment in &condition.0 {
                         match fragment {
@@ -806,22 +805,32 @@ macro_rules! sql_store {
                 let mut count_query = QueryBuilder::<$db>::new("select count(*) from ");
                 count_query.push(resource.table()).push(" where 1 = 1");
                 push_visibility(&mut count_query, resource, visible);
-                push_conditions(&mut count_query);
+                push_conditions(&mut count_query, &resource::conditions(resource, filter));
                 Some(count_query.build_query_scalar::<i64>().fetch_one(pool).await?)
             } else {
                 None
             };
 
+            // Keyset pagination: strictly older than the last row already shown. The
+            // cursor's time also becomes the range's only upper bound: given two, a
+            // planner that cannot compare bound parameters (SQLite) or misjudges the
+            // OR below (PostgreSQL) walks the whole range instead of what is left.
+            let narrowed;
+            let rows_filter = match page.before {
+                Some((created_at, _)) => {
+                    narrowed = ListFilter {
+                        created_lte: Some(filter.created_lte.map_or(created_at, |lte| lte.min(created_at))),
+                        ..filter.clone()
+                    };
+                    &narrowed
+                }
+                None => filter,
+            };
             let mut rows_query = QueryBuilder::<$db>::new("select * from ");
             rows_query.push(resource.table()).push(" where 1 = 1");
             push_visibility(&mut rows_query, resource, visible);
-            push_conditions(&mut rows_query);
+            push_conditions(&mut rows_query, &resource::conditions(resource, rows_filter));
             if let Some((created_at, id)) = page.before {
-                // Keyset pagination: strictly older than the last row already shown.
-                // The redundant `created_at <=` bound lets the planner see how few rows
-                // are left: the OR alone is misjudged, and PostgreSQL then scans the
-                // whole table on a large app's last page.
-                rows_query.push(" and created_at <= ").push_bind(created_at);
                 rows_query.push(" and (created_at < ").push_bind(created_at)
                     .push(" or (created_at = ").push_bind(created_at)
                     .push(" and id < ").push_bind(id).push("))");
