@@ -228,19 +228,20 @@ macro_rules! sql_rollup_store {
                     if request.points.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut query = QueryBuilder::<$db>::new(match request.sum {
-                        CellSum::Nothing => {
-                            "select point, span, bucket, metric, key, n from rollup_cell where app_id = "
-                        }
-                        CellSum::Buckets => {
-                            "select point, span, min(bucket), metric, key, cast(sum(n) as bigint) \
-                             from rollup_cell where app_id = "
-                        }
-                        CellSum::Points => {
-                            "select min(point), span, bucket, metric, key, cast(sum(n) as bigint) \
-                             from rollup_cell where app_id = "
-                        }
-                    });
+                    // What is selected and how it is grouped, kept side by side.
+                    let (columns, grouping) = match request.sum {
+                        CellSum::Nothing => ("point, span, bucket, metric, key, n", ""),
+                        CellSum::Buckets => (
+                            "point, span, min(bucket), metric, key, cast(sum(n) as bigint)",
+                            " group by point, span, metric, key having sum(n) <> 0",
+                        ),
+                        CellSum::Points => (
+                            "min(point), span, bucket, metric, key, cast(sum(n) as bigint)",
+                            " group by span, bucket, metric, key having sum(n) <> 0",
+                        ),
+                    };
+                    let mut query = QueryBuilder::<$db>::new("select ");
+                    query.push(columns).push(" from rollup_cell where app_id = ");
                     query.push_bind(request.app_id).push(" and point in (");
                     let mut points = query.separated(", ");
                     for point in request.points {
@@ -271,16 +272,7 @@ macro_rules! sql_rollup_store {
                     if let MetricSelection::Only(metric) = request.metrics {
                         query.push(" and metric = ").push_bind(metric.code());
                     }
-                    query.push(" and n <> 0");
-                    match request.sum {
-                        CellSum::Nothing => {}
-                        CellSum::Buckets => {
-                            query.push(" group by point, span, metric, key having sum(n) <> 0");
-                        }
-                        CellSum::Points => {
-                            query.push(" group by span, bucket, metric, key having sum(n) <> 0");
-                        }
-                    }
+                    query.push(" and n <> 0").push(grouping);
                     let rows = query.build().fetch_all(&self.read).await?;
                     let mut cells = Vec::with_capacity(rows.len());
                     for row in &rows {
