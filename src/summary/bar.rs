@@ -66,77 +66,79 @@ pub fn bar_of(filter: &ListFilter) -> Option<Bar> {
     {
         return None;
     }
-    let duration = (filter.duration_gte.is_some() || filter.duration_lt.is_some())
-        .then(|| bucket_index(&DURATION_BUCKETS, filter.duration_gte, filter.duration_lt));
-    let setup = (filter.setup_time_gte.is_some() || filter.setup_time_lt.is_some()).then(|| {
-        bucket_index(
+    use CountOf::{Conferences, Connections, Sessions};
+    let bar = |metric, keys, count_of| {
+        Some(Bar {
+            metric,
+            keys,
+            count_of,
+        })
+    };
+    // Each slice given: `Some(bar)`, or `Some(None)` for bounds no chart draws.
+    let slices = [
+        filter.status.map(|status| {
+            bar(
+                Metric::ConferenceStatus,
+                Keys::One(status.as_str().into()),
+                Conferences,
+            )
+        }),
+        filter.issue_code.as_ref().map(|code| {
+            bar(
+                Metric::IssueConferences,
+                Keys::One(code.clone()),
+                Conferences,
+            )
+        }),
+        bucket_slice(&DURATION_BUCKETS, filter.duration_gte, filter.duration_lt).map(|index| {
+            index.and_then(|i| {
+                bar(
+                    Metric::ConferenceDuration,
+                    Keys::One(i.to_string()),
+                    Conferences,
+                )
+            })
+        }),
+        filter.participant_count.map(|n| {
+            bar(
+                Metric::ConferenceParticipants,
+                Keys::One(n.to_string()),
+                Conferences,
+            )
+        }),
+        bucket_slice(
             &SETUP_TIME_BUCKETS,
             filter.setup_time_gte,
             filter.setup_time_lt,
         )
-    });
-    let conferences = |metric, keys| Bar {
-        metric,
-        keys,
-        count_of: CountOf::Conferences,
-    };
-    let slices = [
-        filter.status.map(|status| {
-            Some(conferences(
-                Metric::ConferenceStatus,
-                Keys::One(status.as_str().into()),
-            ))
+        .map(|index| {
+            index.and_then(|i| bar(Metric::SetupTime, Keys::One(i.to_string()), Connections))
         }),
-        filter.issue_code.as_ref().map(|code| {
-            Some(conferences(
-                Metric::IssueConferences,
-                Keys::One(code.clone()),
-            ))
-        }),
-        duration.map(|index| {
-            index.map(|i| conferences(Metric::ConferenceDuration, Keys::One(i.to_string())))
-        }),
-        filter.participant_count.map(|n| {
-            Some(conferences(
-                Metric::ConferenceParticipants,
-                Keys::One(n.to_string()),
-            ))
-        }),
-        setup.map(|index| {
-            index.map(|i| Bar {
-                metric: Metric::SetupTime,
-                keys: Keys::One(i.to_string()),
-                count_of: CountOf::Connections,
-            })
-        }),
-        filter.connection_type.as_ref().map(|kind| {
-            Some(Bar {
-                metric: Metric::ConnectionType,
-                keys: Keys::One(kind.clone()),
-                count_of: CountOf::Connections,
-            })
-        }),
-        filter.city.as_ref().map(|city| {
-            Some(Bar {
-                metric: Metric::City,
-                keys: Keys::City(city.clone()),
-                count_of: CountOf::Sessions,
-            })
-        }),
+        filter
+            .connection_type
+            .as_ref()
+            .map(|kind| bar(Metric::ConnectionType, Keys::One(kind.clone()), Connections)),
+        filter
+            .city
+            .as_ref()
+            .map(|city| bar(Metric::City, Keys::City(city.clone()), Sessions)),
     ];
     let mut given = slices.into_iter().flatten();
     match (given.next(), given.next()) {
-        (None, _) => Some(conferences(Metric::ConferenceStatus, Keys::AnyStatus)),
+        (None, _) => bar(Metric::ConferenceStatus, Keys::AnyStatus, Conferences),
         (Some(bar), None) => bar,
         (Some(_), Some(_)) => None,
     }
 }
 
-/// The bucket whose bounds are exactly `[gte, lt)`.
-fn bucket_index(buckets: &[Bucket], gte: Option<i64>, lt: Option<i64>) -> Option<usize> {
-    buckets
-        .iter()
-        .position(|bucket| Some(bucket.min) == gte && bucket.max == lt)
+/// A bucket slice, when one is given: the index of the bucket whose bounds are
+/// exactly `[gte, lt)`, or `None` inside when no bucket has them.
+fn bucket_slice(buckets: &[Bucket], gte: Option<i64>, lt: Option<i64>) -> Option<Option<usize>> {
+    (gte.is_some() || lt.is_some()).then(|| {
+        buckets
+            .iter()
+            .position(|bucket| Some(bucket.min) == gte && bucket.max == lt)
+    })
 }
 
 /// The bar's number for an app, a range and a session filter.
