@@ -443,6 +443,23 @@ async fn wait_until_healthy(client: &HttpClient, base: &str) -> anyhow::Result<(
     anyhow::bail!("the server did not become healthy")
 }
 
+/// The SDK's `POST /v1/initialize` body.
+fn initialize_body(conference: &str, user: &str, api_key: &str) -> Value {
+    json!({"conferenceId": conference, "userId": user, "apiKey": api_key})
+}
+
+/// The SDK's `POST /v1/sessions` body, for the session `token` from initialize.
+fn session_body(token: &Value, browser: &str, os: &str) -> Value {
+    json!({"platform": {"browser": {"name": browser, "version": "124.0.0.0"}, "os": {"name": os}},
+           "constraints": {}, "devices": [], "webrtcSdk": "", "token": token})
+}
+
+/// The SDK's `addConnection` body, towards the customer's peer id.
+fn add_connection_body(peer: &str, token: &str) -> Value {
+    json!({"eventName": "addConnection", "peerId": peer, "connectionState": "new", "isSfu": false,
+           "token": token})
+}
+
 /// One client's posts: the latency of each acknowledged one, and the failures.
 #[derive(Default)]
 struct ClientTally {
@@ -489,12 +506,11 @@ impl Call<'_> {
         let browsers = [("Chrome", "Windows"), ("Firefox", "macOS")];
         let mut tokens = Vec::new();
         for (user, (browser, os)) in users.iter().zip(browsers) {
-            let init = json!({"conferenceId": format!("call-{name}"), "userId": user, "apiKey": self.api_key});
+            let init = initialize_body(&format!("call-{name}"), user, self.api_key);
             let init = tally
                 .post(client, base, "/v1/initialize", init.to_string())
                 .await?;
-            let session = json!({"platform": {"browser": {"name": browser, "version": "124.0.0.0"}, "os": {"name": os}},
-                "constraints": {}, "devices": [], "webrtcSdk": "", "token": init["token"]});
+            let session = session_body(&init["token"], browser, os);
             let session = tally
                 .post(client, base, "/v1/sessions", session.to_string())
                 .await?;
@@ -503,8 +519,7 @@ impl Call<'_> {
         let mut stats = Vec::new();
         for (index, token) in tokens.iter().enumerate() {
             let peer = &users[1 - index];
-            let added = json!({"eventName": "addConnection", "peerId": peer, "connectionState": "new",
-                "isSfu": false, "token": token});
+            let added = add_connection_body(peer, token);
             let added = tally
                 .post(client, base, "/v1/connection", added.to_string())
                 .await?;
@@ -564,21 +579,16 @@ async fn open_connections(
         let peer = format!("user-{}", index ^ 1);
         let init = post(
             "/v1/initialize",
-            json!({"conferenceId": conference, "userId": user, "apiKey": api_key}),
+            initialize_body(&conference, &user, api_key),
         )
         .await?;
         let session = post(
             "/v1/sessions",
-            json!({"platform": {"browser": {"name": "Chrome", "version": "124.0.0.0"}, "os": {"name": "Windows"}},
-                   "constraints": {}, "devices": [], "webrtcSdk": "", "token": init["token"]}),
+            session_body(&init["token"], "Chrome", "Windows"),
         )
         .await?;
         let token = session["token"].as_str().unwrap_or_default().to_owned();
-        let added = post(
-            "/v1/connection",
-            json!({"eventName": "addConnection", "peerId": peer, "connectionState": "new", "isSfu": false, "token": token}),
-        )
-        .await?;
+        let added = post("/v1/connection", add_connection_body(&peer, &token)).await?;
         out.push((
             token,
             added["peer_id"].as_str().unwrap_or_default().to_owned(),
