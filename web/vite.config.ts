@@ -1,14 +1,57 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import { brotliCompressSync, gzipSync, constants } from 'node:zlib'
+import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 
-// The build is embedded in the server binary and served at `/`; `/v1` and `/api`
-// go to a locally running server during development.
+/** Files worth compressing: text, at least 1 KiB. */
+const compressible = /\.(js|css|html|svg|json|txt|map)$/
+
+/**
+ * Writes `.gz` and `.br` beside every compressible file of the build, at the highest
+ * levels: the server sends them as they are, so a request never pays for compression.
+ */
+function precompress(): Plugin {
+  let outDir = 'dist'
+  return {
+    name: 'callvitals-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir
+    },
+    closeBundle() {
+      const walk = (dir: string): string[] =>
+        readdirSync(dir).flatMap((name) => {
+          const path = join(dir, name)
+          return statSync(path).isDirectory() ? walk(path) : [path]
+        })
+      for (const file of walk(outDir)) {
+        if (!compressible.test(file)) continue
+        const body = readFileSync(file)
+        if (body.length < 1024) continue
+        writeFileSync(`${file}.gz`, gzipSync(body, { level: 9 }))
+        writeFileSync(
+          `${file}.br`,
+          brotliCompressSync(body, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+          }),
+        )
+      }
+    },
+  }
+}
+
+// The build is embedded in the server binary (build.rs) and served at `/`; `/v1` and
+// `/api` go to a locally running server during development (`npm run dev`).
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), precompress()],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',
     sourcemap: false,
+    // Vite's inline module-preload polyfill would need an inline script, which the
+    // Content-Security-Policy forbids; every browser we support preloads modules.
+    modulePreload: { polyfill: false },
   },
   server: {
     proxy: {

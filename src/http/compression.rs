@@ -20,20 +20,25 @@ const MAX_BYTES: usize = 64 << 20;
 /// Whether `Accept-Encoding` accepts gzip (`gzip`, `gzip;q=0.5`, `*`), not refused
 /// with `q=0`.
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    accepts(headers, "gzip")
+}
+
+/// Whether `Accept-Encoding` accepts `coding` by name or by `*`, not refused with `q=0`.
+pub fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
+        .any(|offered| {
+            let mut parts = offered.split(';').map(str::trim);
             let name = parts.next().unwrap_or("");
             let refused = parts.any(|p| {
                 p.strip_prefix("q=")
                     .and_then(|q| q.parse::<f32>().ok())
                     .is_some_and(|q| q == 0.0)
             });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
         })
 }
 

@@ -14,6 +14,7 @@ pub mod render;
 pub mod routes;
 pub mod sdk;
 pub mod summary;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -73,7 +74,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(ingest)
         .merge(dashboard)
         .merge(group(Group::Operations))
-        .fallback(not_found)
+        .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -125,21 +126,6 @@ pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let body = state.metrics.render(state.writer.metrics());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
-}
-
-pub(crate) async fn home(State(state): State<Arc<AppState>>) -> Response {
-    let base = state.settings.public_url();
-    let body = format!(
-        "callvitals is running on {engine}.\n\n\
-         SDK ingest:  point the PeerMetrics SDK's apiRoot at {base}/v1\n\
-         Dashboard:   log in with POST {base}/api/session, or send a personal token:\n\
-                      curl -H 'Authorization: Bearer cvt_...' {base}/v1/apps\n\
-         API:         {base}/api/openapi.json\n\
-         Health:      {base}/health\n\
-         Metrics:     {base}/metrics\n",
-        engine = state.store.engine().name()
-    );
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -163,6 +163,7 @@ pub fn parse_list_query(
         created_lte,
         issue_code: text_param(params, "issue_code")?,
         room: params.get("room").cloned(),
+        search: text_param(params, "search")?.filter(|text| !text.trim().is_empty()),
         duration_gte: slice_int(params, "duration_gte", QueryParameter::Duration)?,
         duration_lt: slice_int(params, "duration_lt", QueryParameter::Duration)?,
         ongoing: params

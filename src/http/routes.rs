@@ -203,6 +203,10 @@ const CONFERENCE_LIST_QUERY: &[(&str, &str)] = &[
     ("app_version", "app version, or a comma-separated list"),
     ("ongoing", "true or false"),
     ("room", "the customer's conference id"),
+    (
+        "search",
+        "conferences whose id starts with, or whose name contains, this text (any case)",
+    ),
     ("limit", "1 to 200, default 50"),
     ("cursor", "the `next` of the previous page"),
 ];
@@ -624,6 +628,17 @@ pub fn routes() -> Vec<Route> {
         .answers(201, Some(schema::<views::CreatedAppView>));
     routes
         .add(
+            Method::GET,
+            "/api/apps/{id}",
+            Member,
+            Dashboard,
+            "apps",
+            "An app's settings: name, API key, allowed hosts, recording, retention",
+            get(apps::show),
+        )
+        .answers(200, Some(schema::<views::AppView>));
+    routes
+        .add(
             Method::PATCH,
             "/api/apps/{id}",
             Owner,
@@ -692,8 +707,8 @@ pub fn routes() -> Vec<Route> {
         Public,
         Operations,
         "operations",
-        "What runs here",
-        get(super::home),
+        "The dashboard (every path outside /api and /v1 that names no file is a dashboard page)",
+        get(super::web::index),
     );
     routes.0
 }

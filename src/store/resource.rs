@@ -46,6 +46,9 @@ pub struct ListFilter {
     pub ongoing: Option<bool>,
     /// The customer's conference id: a standing room's conferences.
     pub room: Option<String>,
+    /// Text the customer's conference id starts with, or the conference's name
+    /// contains (any case): the dashboard's search box.
+    pub search: Option<String>,
     /// The slices of the dashboard's charts (conferences only): each selects the
     /// conferences its bar counted, under the filter rule of `domain::filter`.
     pub status: Option<Status>,
@@ -274,6 +277,23 @@ pub fn conditions(resource: Resource, filter: &ListFilter) -> Vec<Condition> {
     if let Some(room) = &filter.room {
         out.push(condition("conference_id = ", Bind::Text(room.clone())));
     }
+    if let Some(text) = &filter.search {
+        // LIKE's own wildcards in the text are escaped, so they match themselves;
+        // `lower` on both sides because PostgreSQL's LIKE heeds case.
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        out.push(
+            Condition::default()
+                .sql("(lower(conference_id) like ")
+                .bind(Bind::Text(format!("{escaped}%")))
+                .sql(" escape '\\' or lower(conference_name) like ")
+                .bind(Bind::Text(format!("%{escaped}%")))
+                .sql(" escape '\\')"),
+        );
+    }
     if let Some(status) = filter.status {
         // The statuses exclude each other in this order: ongoing, error, warning, success.
         let any_issue = "exists (select 1 from issue i where i.conference_id = conference.id)";
@@ -362,7 +382,7 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
             "participantId" => resource != Apps,
             "sessionId" => matches!(resource, Connections | Issues),
             "issue_code" => matches!(resource, Conferences | Issues),
-            "duration" | "ongoing" | "room" | "status" | "participant_count" | "setup_time"
+            "duration" | "ongoing" | "room" | "search" | "status" | "participant_count" | "setup_time"
             | "connection_type" | "city" | "filters" => resource == Conferences,
             _ => true,
         }
@@ -379,6 +399,7 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
         ),
         ("ongoing", filter.ongoing.is_some()),
         ("room", filter.room.is_some()),
+        ("search", filter.search.is_some()),
         ("status", filter.status.is_some()),
         ("participant_count", filter.participant_count.is_some()),
         (

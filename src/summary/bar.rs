@@ -55,13 +55,14 @@ impl Keys {
 
 /// The bar a conference list is a slice of: none of the charts' slices (all the
 /// conferences of the range), or exactly one, with bucket bounds as the chart draws
-/// them. Lists scoped otherwise (a room, a participant, `ongoing`) or combining
+/// them. Lists scoped otherwise (a room, a search, a participant, `ongoing`) or combining
 /// slices are not a bar; their total is counted from rows.
 pub fn bar_of(filter: &ListFilter) -> Option<Bar> {
     if filter.conference_id.is_some()
         || filter.participant_id.is_some()
         || filter.session_id.is_some()
         || filter.room.is_some()
+        || filter.search.is_some()
         || filter.ongoing.is_some()
     {
         return None;

@@ -105,6 +105,7 @@ const EXPECTED: &[(&str, &str, [u16; 4])] = &[
     ),
     ("GET", "/api/organizations/{id}/audit", [401, 404, 403, 200]),
     ("POST", "/api/organizations/{id}/apps", [401, 404, 403, 201]),
+    ("GET", "/api/apps/{id}", [401, 404, 200, 200]),
     ("PATCH", "/api/apps/{id}", [401, 404, 403, 200]),
     ("DELETE", "/api/apps/{id}", [401, 404, 403, 204]),
     ("POST", "/api/apps/{id}/rotate-key", [401, 404, 403, 200]),
@@ -244,6 +245,7 @@ impl World {
             (_, "/api/organizations/{id}/members" | "/api/organizations/{id}/audit") => {
                 (path.replace("{id}", &org), None)
             }
+            ("GET", "/api/apps/{id}") => (path.replace("{id}", &app_id), None),
             ("PATCH", "/api/apps/{id}") => (
                 path.replace("{id}", &app_id),
                 Some(json!({"recording": true})),

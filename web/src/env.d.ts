@@ -1,5 +1,10 @@
+/// <reference types="vite/client" />
 declare module '*.vue' {
   import type { DefineComponent } from 'vue'
   const component: DefineComponent<object, object, unknown>
   export default component
+}
+
+interface ImportMetaEnv {
+  readonly VITE_BUILD_ID?: string
 }

@@ -117,6 +117,17 @@ pub async fn create(
 }
 
 /// Fields left out stay as they are; `domains: []` (or null) accepts any page.
+/// An app as its settings page shows it: any member may read it (the key ships in
+/// browser code anyway); only owners change it.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let app = app_for(&state, &caller, &id, Role::Member).await?;
+    Ok(PyJson(AppView::from(&app)).into_response())
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppUpdate {

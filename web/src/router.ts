@@ -1,0 +1,46 @@
+import DashboardPage from './pages/DashboardPage.vue'
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+import { queryClient } from './query'
+import { keys } from './api/keys'
+import { ApiError, request } from './api/client'
+import type { SessionInfo } from './api/types'
+
+export const fetchSession = ({ signal }: { signal?: AbortSignal } = {}) =>
+  request<SessionInfo>('/api/session', { signal })
+
+/** The signed-in user, from the cache when fresh; null when nobody is signed in. */
+export async function currentSession(): Promise<SessionInfo | null> {
+  try {
+    return await queryClient.fetchQuery({ queryKey: keys.session(), queryFn: fetchSession })
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null
+    throw error
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+    { path: '/', name: 'home', component: () => import('./pages/HomePage.vue') },
+    { path: '/apps/:appId', name: 'dashboard', component: DashboardPage },
+    { path: '/apps/:appId/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
+    {
+      path: '/apps/:appId/conferences/:conferenceId',
+      name: 'conference',
+      component: () => import('./pages/ConferencePage.vue'),
+    },
+    { path: '/:rest(.*)*', name: 'missing', component: () => import('./pages/MissingPage.vue') },
+  ],
+  scrollBehavior: (to, from) => (to.path === from.path ? undefined : { top: 0 }),
+})
+
+export function loginRoute(to: RouteLocationNormalized) {
+  return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+}
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  const session = await currentSession().catch(() => null)
+  return session?.user || session?.operator ? true : loginRoute(to)
+})
