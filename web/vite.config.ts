@@ -1,4 +1,5 @@
-import { defineConfig, type Plugin } from 'vite'
+import type { Plugin } from 'vite'
+import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib'
 import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs'
@@ -53,6 +54,8 @@ export default defineConfig({
     // Content-Security-Policy forbids; every browser we support preloads modules.
     modulePreload: { polyfill: false },
   },
+  // Unit tests only: the end-to-end tests in e2e/ run in Chromium (`npm run e2e`).
+  test: { include: ['src/**/*.test.ts'] },
   server: {
     proxy: {
       '/v1': 'http://127.0.0.1:8080',

@@ -19,3 +19,4 @@ mod retention;
 mod store_conformance;
 mod summaries;
 mod sweeper;
+mod web;

@@ -5,6 +5,7 @@ use crate::helpers::{ADMIN_TOKEN, Engine, TestApp};
 
 engine_tests!(
     lists_page_newest_first_behind_the_admin_token,
+    the_conference_list_searches_ids_by_prefix_and_names_anywhere,
     cors_echoes_the_origin_and_answers_preflights_of_the_sdk_only
 );
 
@@ -152,5 +153,52 @@ async fn cors_echoes_the_origin_and_answers_preflights_of_the_sdk_only(engine: E
             "{method} {path} sent CORS headers"
         );
     }
+    app.stop().await;
+}
+
+async fn the_conference_list_searches_ids_by_prefix_and_names_anywhere(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for room in ["Room-Alpha_1", "room-beta", "%weird", "zzz-room-"] {
+        app.join(room, "alice").await;
+    }
+    let search = |text: &str| {
+        let path = format!(
+            "/v1/conferences?appId={}&search={}",
+            app.app.id,
+            text.replace('%', "%25")
+        );
+        let app = &app;
+        async move {
+            let page = app.admin_get(&path).await;
+            assert_eq!(page.status, 200, "{}", page.text());
+            let page = page.json();
+            let mut rooms: Vec<String> = page["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| row["conference_id"].as_str().unwrap().to_owned())
+                .collect();
+            rooms.sort();
+            assert_eq!(page["count"], rooms.len(), "the total counts the matches");
+            rooms
+        }
+    };
+    // Ids match from their start, in any case; not in their middle.
+    assert_eq!(search("ROOM-").await, ["Room-Alpha_1", "room-beta"]);
+    // Names match anywhere, in any case (every test conference is "Daily standup").
+    assert_eq!(search("STANDUP").await.len(), 4);
+    // LIKE's wildcards are the characters themselves.
+    assert_eq!(search("%").await, ["%weird"]);
+    assert_eq!(search("room_").await, Vec::<String>::new());
+    assert_eq!(search("nothing").await, Vec::<String>::new());
+    // A search is no chart bar, and combines with the other filters.
+    let none = app
+        .admin_get(&format!(
+            "/v1/conferences?appId={}&search=room&status=error",
+            app.app.id
+        ))
+        .await;
+    assert_eq!(none.status, 200, "{}", none.text());
+    assert_eq!(none.json()["count"], 0);
     app.stop().await;
 }

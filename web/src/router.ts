@@ -30,6 +30,8 @@ export const router = createRouter({
       name: 'conference',
       component: () => import('./pages/ConferencePage.vue'),
     },
+    // The link `services/get-url` hands out, as PeerMetrics does.
+    { path: '/conference/:conferenceId', name: 'conference-link', component: () => import('./pages/ConferencePage.vue') },
     { path: '/:rest(.*)*', name: 'missing', component: () => import('./pages/MissingPage.vue') },
   ],
   scrollBehavior: (to, from) => (to.path === from.path ? undefined : { top: 0 }),

@@ -51,6 +51,7 @@ export interface Page<T> {
 
 export interface Conference {
   id: string
+  app: string
   conference_id: string
   conference_name: string | null
   start_time: string | null

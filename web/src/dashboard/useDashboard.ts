@@ -13,7 +13,7 @@ export function useBundle(appId: Ref<string>, view: ComputedRef<ViewKey>, params
   const client = useQueryClient()
   return useQuery({
     queryKey: computed(() => keys.bundle(appId.value, view.value)),
-    queryFn: ({ signal }) => fetchBundle(client, appId.value, view.value, params(), signal),
+    queryFn: ({ signal }) => fetchBundle(client, appId.value, view.value, { ...params(), appId: appId.value }, signal),
     // The previous view stays on screen while the next one loads.
     placeholderData: (previous) => previous,
   })
@@ -29,7 +29,7 @@ export function useChart<Name extends ChartName>(
   const client = useQueryClient()
   const chart = useQuery({
     queryKey: computed(() => keys.chart(appId.value, view.value, name)),
-    queryFn: ({ signal }) => fetchChart(name, params(), signal),
+    queryFn: ({ signal }) => fetchChart(name, { ...params(), appId: appId.value }, signal),
     // The bundle keeps charts fresh; a chart never refetches by itself.
     enabled: computed(() => bundle.isSuccess.value && !bundle.isPlaceholderData.value),
     staleTime: Infinity,

@@ -1,0 +1,72 @@
+// `npm run bench:ui`: time from navigation start until every chart of the app
+// dashboard has painted (the page's `callvitals:dashboard-painted` mark), in headless
+// Chromium against the release binary with the 1× demo data, warmed up first.
+//
+// First visit: a new browser profile (empty HTTP cache, empty storage). Repeat visit:
+// the same tab opening the dashboard again within the stale time, which must make no
+// data request. RUNS (default 10) of each; prints the median and the maximum.
+import { chromium } from 'playwright-core'
+import { CHROMIUM, PASSWORD, USERS, startServer } from './server.mjs'
+
+const RUNS = Number(process.env.RUNS ?? 10)
+const VIEWPORT = { width: 1280, height: 3000 } // every chart in view, so every chart paints
+const MARK = 'callvitals:dashboard-painted'
+
+const server = await startServer()
+const browser = await chromium.launch(CHROMIUM)
+try {
+  const setup = await browser.newContext()
+  await setup.request.post(`${server.url}/api/session`, { data: { email: USERS.owner, password: PASSWORD } })
+  const apps = (await (await setup.request.get(`${server.url}/v1/apps`)).json()).results
+  const prod = apps.find((app) => app.name === 'prod')
+  await setup.close()
+  const url = `${server.url}/apps/${prod.id}`
+
+  const painted = (page) =>
+    page
+      .waitForFunction((name) => performance.getEntriesByName(name).length > 0, MARK, { timeout: 30_000 })
+      .then(() => page.evaluate((name) => performance.getEntriesByName(name)[0].startTime, MARK))
+
+  const first = []
+  const repeat = []
+  let repeatRequests = 0
+  for (let run = -1; run < RUNS; run++) {
+    const context = await browser.newContext({ viewport: VIEWPORT })
+    await context.request.post(`${server.url}/api/session`, { data: { email: USERS.owner, password: PASSWORD } })
+    const page = await context.newPage()
+    const requests = []
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname
+      if (path.startsWith('/v1/') || path.startsWith('/api/')) requests.push(path)
+    })
+    await page.goto(url)
+    const firstMs = await painted(page)
+    await page.waitForTimeout(500) // the query cache reaches the tab's storage
+    requests.length = 0
+    await page.goto(url)
+    const repeatMs = await painted(page)
+    await context.close()
+    if (run < 0) continue // the warm-up run
+    first.push(firstMs)
+    repeat.push(repeatMs)
+    repeatRequests += requests.length
+    process.stderr.write(`\rrun ${run + 1}/${RUNS}: first ${firstMs.toFixed(0)} ms, repeat ${repeatMs.toFixed(0)} ms   `)
+  }
+  process.stderr.write('\n')
+
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const middle = Math.floor(sorted.length / 2)
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+  }
+  const row = (name, values, target) =>
+    `${name.padEnd(14)} ${median(values).toFixed(0).padStart(6)} ms ${Math.max(...values).toFixed(0).padStart(6)} ms   ≤ ${target} ms`
+  console.log(`navigation start → every chart painted, ${RUNS} runs each, ${VIEWPORT.width}×${VIEWPORT.height}`)
+  console.log(`${'visit'.padEnd(14)} ${'median'.padStart(9)} ${'max'.padStart(9)}   target`)
+  console.log(row('first visit', first, 300))
+  console.log(row('repeat visit', repeat, 50))
+  console.log(`data requests on repeat visits: ${repeatRequests}`)
+} finally {
+  await browser.close()
+  await server.stop()
+}

@@ -1,0 +1,350 @@
+// End-to-end: the release binary with the 1× demo data, driven in real headless
+// Chromium. Each test saves a screenshot under e2e/failures/ when it fails.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+import { CHROMIUM, PASSWORD, USERS, startServer } from './server.mjs'
+
+const PAINTED = 'callvitals:dashboard-painted'
+let server
+let browser
+let apps // name → id, of the demo organization
+
+before(async () => {
+  server = await startServer()
+  browser = await chromium.launch(CHROMIUM)
+  const context = await browser.newContext()
+  await login(context, USERS.owner)
+  const answer = await context.request.get(`${server.url}/v1/apps`)
+  apps = Object.fromEntries((await answer.json()).results.map((app) => [app.name, app.id]))
+  await context.close()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+async function login(context, email) {
+  const answer = await context.request.post(`${server.url}/api/session`, { data: { email, password: PASSWORD } })
+  assert.equal(answer.status(), 200, `login of ${email}`)
+}
+
+/**
+ * A fresh browser context (cookies, cache and storage of its own) and a page in it,
+ * signed in as `user` unless null. The page records its data requests and any
+ * Content-Security-Policy violation; on failure the page is saved as a screenshot.
+ */
+async function withPage(name, options, body) {
+  const { user = USERS.owner, ...contextOptions } = options
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions })
+  const page = await context.newPage()
+  page.dataRequests = []
+  page.cspViolations = []
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname
+    if (path.startsWith('/v1/') || path.startsWith('/api/')) page.dataRequests.push(`${request.method()} ${request.url()}`)
+  })
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) page.cspViolations.push(message.text())
+  })
+  try {
+    if (user) await login(context, user)
+    await body(page, context)
+    assert.deepEqual(page.cspViolations, [], 'no Content-Security-Policy violation')
+  } catch (error) {
+    mkdirSync(new URL('./failures/', import.meta.url), { recursive: true })
+    await page.screenshot({ path: new URL(`./failures/${name}.png`, import.meta.url).pathname, fullPage: true }).catch(() => {})
+    throw error
+  } finally {
+    await context.close()
+  }
+}
+
+const paintedCount = (page) => page.evaluate((name) => performance.getEntriesByName(name).length, PAINTED)
+
+async function waitPainted(page, count = 1) {
+  await page.waitForFunction(([name, n]) => performance.getEntriesByName(name).length >= n, [PAINTED, count])
+}
+
+/** The numbers of a chart's table, row by row, as the page shows them. */
+function tableValues(page, chart) {
+  return page.$$eval(`[data-table="${chart}"] tbody tr`, (rows) =>
+    rows.map((row) => [...row.querySelectorAll('[data-value]')].map((cell) => Number(cell.dataset.value))),
+  )
+}
+
+/** What each chart must show, from the bundle the API answered. */
+function expectedCharts(bundle) {
+  const column = (rows, field) => rows.map((row) => [row[field]])
+  return {
+    conferences: bundle.conferences.map((day) => [day.error, day.warning, day.success, day.ongoing]),
+    issues: column(bundle.issues, 'conferences'),
+    get_user_media: column(bundle.get_user_media.data, 'count'),
+    durations: column(bundle.durations, 'count'),
+    setup_times: column(bundle.setup_times, 'count'),
+    participants: column(bundle.participants.data, 'conferences'),
+    relayed: column(bundle.connections.data, 'count'),
+    connection_types: column(bundle.connections.types, 'count'),
+    browsers: column(bundle.sessions.browsers, 'count'),
+    os: column(bundle.sessions.os, 'count'),
+    app_versions: column(bundle.sessions.app_versions, 'count'),
+  }
+}
+
+async function shownCharts(page, names) {
+  const shown = {}
+  for (const name of names) shown[name] = await tableValues(page, name)
+  return shown
+}
+
+async function eventually(check, timeout = 10_000) {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((done) => setTimeout(done, 100))
+    }
+  }
+}
+
+const isBundle = (response, test = () => true) => {
+  const url = new URL(response.url())
+  return url.pathname === '/v1/dashboard' && test(url.searchParams)
+}
+
+describe('the dashboard in Chromium', () => {
+  test('login: a wrong password is refused with a clear error; the right one opens the page asked for', async () => {
+    await withPage('login', { user: null }, async (page) => {
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.waitForURL(/\/login\?next=/)
+      await page.fill('input[name=email]', USERS.owner)
+      await page.fill('input[name=password]', 'not-the-password')
+      await page.click('button[type=submit]')
+      const error = page.locator('[data-login-error]')
+      await error.waitFor()
+      assert.equal((await error.textContent()).trim(), 'The email or the password is wrong.')
+      assert.match(page.url(), /\/login/)
+
+      await page.fill('input[name=password]', PASSWORD)
+      await page.click('button[type=submit]')
+      await page.waitForURL(`${server.url}/apps/${apps.prod}`)
+      await waitPainted(page)
+      await page.click('a.brand')
+      await page.locator('[data-org="Demo"]').waitFor()
+      const names = await page.$$eval('[data-org="Demo"] [data-app]', (links) => links.map((link) => link.dataset.app))
+      assert.deepEqual(names, ['dev', 'prod', 'staging'])
+      assert.equal(await page.locator('[data-org="Elsewhere"]').count(), 0)
+    })
+  })
+
+  test('every chart shows the numbers the API answered', async () => {
+    await withPage('charts', { timezoneId: 'Europe/Paris', viewport: { width: 1280, height: 6000 } }, async (page) => {
+      const answer = page.waitForResponse((response) => isBundle(response))
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      const bundle = await (await answer).json()
+      await waitPainted(page)
+      const expected = expectedCharts(bundle)
+      assert.ok(expected.conferences.length >= 30, 'the default range is 30 local days')
+      assert.deepEqual(await shownCharts(page, Object.keys(expected)), expected)
+      const cities = await page.$$eval('[data-city]', (dots) => dots.map((dot) => [dot.dataset.city, Number(dot.dataset.value)]))
+      assert.deepEqual(cities, bundle.sessions.cities.map((city) => [city.city, city.count]))
+      assert.ok(cities.length > 0)
+      // The country view of the map.
+      await page.click('button:text("Countries")')
+      assert.deepEqual(await tableValues(page, 'countries'), bundle.sessions.countries.map((row) => [row.count]))
+    })
+  })
+
+  test('range, filter and time zone change the URL and the numbers; a shared URL reproduces the view', async () => {
+    await withPage('controls', { timezoneId: 'Asia/Kolkata', viewport: { width: 1280, height: 3000 } }, async (page, context) => {
+      const first = page.waitForResponse((response) => isBundle(response))
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      const initial = new URL((await first).url()).searchParams
+      assert.equal(initial.get('tz'), 'Asia/Kolkata', "the browser's zone is sent")
+      assert.equal((await page.textContent('[data-tz]')).trim(), 'Days in Asia/Kolkata')
+      await waitPainted(page)
+      const month = await tableValues(page, 'conferences')
+
+      const week = page.waitForResponse((response) => isBundle(response, (params) => params.get('tz') === 'Asia/Kolkata'))
+      await page.click('[data-range="7d"]')
+      await page.waitForURL(/range=7d/)
+      const weekAnswer = await week
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date())
+      const start = new Date(`${today}T00:00:00Z`)
+      start.setUTCDate(start.getUTCDate() - 6)
+      assert.equal(new URL(weekAnswer.url()).searchParams.get('created_at_gte'), start.toISOString().slice(0, 10))
+      const weekBundle = await weekAnswer.json()
+      await eventually(async () => assert.deepEqual(await tableValues(page, 'conferences'), expectedCharts(weekBundle).conferences))
+      assert.equal((await tableValues(page, 'conferences')).length, 7)
+      assert.notDeepEqual(await tableValues(page, 'conferences'), month)
+
+      const filtered = page.waitForResponse((response) => isBundle(response, (params) => params.get('browser') === 'Firefox'))
+      await page.click('[data-filter="browser"] summary')
+      await page.check('[data-filter="browser"] input[value="Firefox"]')
+      await page.waitForURL(/browser=Firefox/)
+      const filteredBundle = await (await filtered).json()
+      const expected = expectedCharts(filteredBundle)
+      await eventually(async () => assert.deepEqual(await shownCharts(page, Object.keys(expected)), expected))
+      assert.deepEqual(expected.browsers, [[filteredBundle.sessions.browsers[0].count]], 'only Firefox sessions remain')
+      assert.notDeepEqual(expected.conferences, expectedCharts(weekBundle).conferences)
+
+      // The URL alone brings the same view back: in a new tab, and after a reload.
+      const shared = page.url()
+      const other = await context.newPage()
+      await other.goto(shared)
+      await waitPainted(other)
+      await eventually(async () => assert.deepEqual(await shownCharts(other, Object.keys(expected)), expected))
+      assert.equal(await other.isChecked('[data-filter="browser"] input[value="Firefox"]'), true)
+      assert.equal(await other.getAttribute('[data-range="7d"]', 'aria-pressed'), 'true')
+      await other.reload()
+      await waitPainted(other)
+      await eventually(async () => assert.deepEqual(await shownCharts(other, Object.keys(expected)), expected))
+
+      // Back returns to the unfiltered week.
+      await page.goBack()
+      await page.waitForURL((url) => !url.search.includes('browser='))
+      await eventually(async () => assert.deepEqual(await tableValues(page, 'conferences'), expectedCharts(weekBundle).conferences))
+    })
+  })
+
+  test('clicking a bar lists exactly its conferences, with the bar as the total', async () => {
+    await withPage('click-to-detail', { viewport: { width: 1280, height: 3000 } }, async (page) => {
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await waitPainted(page)
+      // A real click on the canvas, at the centre of the error bar of the busiest day.
+      const bars = await page.$$eval('[data-table="conferences"] button[data-value]', (buttons) =>
+        buttons.map((button) => ({ value: Number(button.dataset.value), x: Number(button.dataset.x), y: Number(button.dataset.y), label: button.getAttribute('aria-label') })),
+      )
+      const bar = bars.filter((candidate) => candidate.label.includes('With errors')).sort((a, b) => b.value - a.value)[0]
+      assert.ok(bar && bar.value > 0)
+      const canvas = await page.locator('[data-chart="conferences"] canvas').boundingBox()
+      await page.mouse.click(canvas.x + bar.x, canvas.y + bar.y)
+      await page.waitForURL(/d\.day=.*d\.status=error|d\.status=error.*d\.day=/)
+      const total = page.locator('[data-detail] [data-total]')
+      await total.waitFor()
+      assert.equal(Number(await total.getAttribute('data-count')), bar.value)
+      assert.match(await page.textContent('#detail-title'), /^Conferences on .*, with errors$/)
+      const rows = await page.locator('[data-detail] [data-row]').count()
+      assert.equal(rows, Math.min(25, bar.value))
+      assert.equal(await page.locator('[data-detail] [data-row] .badge.error').count(), rows)
+
+      // The keyboard way: a duration bucket's button in the chart's table.
+      await page.click('[data-detail] button:text("Close")')
+      const bucket = page.locator('[data-table="durations"] button[data-value]').nth(2)
+      const value = Number(await bucket.getAttribute('data-value'))
+      await bucket.focus()
+      await page.keyboard.press('Enter')
+      await page.waitForURL(/d\.duration_gte=/)
+      await eventually(async () => assert.equal(Number(await page.locator('[data-detail] [data-total]').getAttribute('data-count')), value))
+      assert.match(await page.textContent('#detail-title'), /^Conferences lasting /)
+      // The next page continues the list.
+      if (value > 25) {
+        const firstPage = await page.locator('[data-detail] [data-row] a').first().textContent()
+        await page.click('[data-detail] button:text("Next page")')
+        await eventually(async () => assert.notEqual(await page.locator('[data-detail] [data-row] a').first().textContent(), firstPage))
+      }
+    })
+  })
+
+  test('a second visit within the stale time makes no data request, in the app and after a reload', async () => {
+    await withPage('repeat-visit', { viewport: { width: 1280, height: 3000 } }, async (page) => {
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await waitPainted(page)
+      assert.ok(page.dataRequests.some((request) => request.includes('/v1/dashboard')))
+      await page.waitForTimeout(400) // the cache is written to the tab's storage
+      page.dataRequests.length = 0
+      await page.click('a.brand')
+      await page.locator('[data-app="prod"]').click()
+      await waitPainted(page, 2)
+      await page.reload()
+      await waitPainted(page)
+      assert.deepEqual(page.dataRequests, [])
+    })
+  })
+
+  test('an API error shows the error state, and retry recovers', async () => {
+    await withPage('api-error', { viewport: { width: 1280, height: 3000 } }, async (page) => {
+      await page.route('**/v1/dashboard?**', (route) =>
+        route.fulfill({ status: 500, contentType: 'application/json', body: '{"error_code":"internal","message":"The server failed."}' }),
+      )
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      const failed = page.locator('[data-card="conferences"] [data-state="error"]')
+      await failed.waitFor()
+      assert.match(await failed.textContent(), /could not be loaded\. The server failed\./)
+      assert.equal(await page.locator('[data-card="conferences"] canvas').count(), 0, 'no empty chart in place of the error')
+      await page.unroute('**/v1/dashboard?**')
+      await failed.locator('button:text("Retry")').click()
+      await page.locator('[data-card="conferences"] canvas').waitFor()
+      assert.equal(await page.locator('[data-state="error"]').count(), 0)
+      assert.ok((await tableValues(page, 'conferences')).length >= 30)
+    })
+  })
+
+  test('a member of another organization cannot see the app', async () => {
+    await withPage('other-organization', { user: USERS.outsider }, async (page, context) => {
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.locator('[data-state="missing-app"]').waitFor()
+      assert.equal(await page.locator('canvas').count(), 0)
+      const answer = await context.request.get(`${server.url}/v1/dashboard?appId=${apps.prod}`)
+      assert.equal(answer.status(), 404)
+      await page.goto(`${server.url}/apps/${apps.prod}/settings`)
+      await page.locator('[data-state="missing-app"]').waitFor()
+      assert.equal(await page.locator('[data-api-key]').count(), 0)
+      await page.goto(`${server.url}/`)
+      await page.locator('[data-org="Elsewhere"]').waitFor()
+      assert.equal(await page.locator('[data-org="Demo"]').count(), 0)
+    })
+  })
+
+  test('settings: owners rename and rotate; members see the snippet but change nothing', async () => {
+    await withPage('settings', {}, async (page, context) => {
+      await page.goto(`${server.url}/apps/${apps.dev}/settings`)
+      const key = (await page.textContent('[data-api-key]')).trim()
+      const snippet = await page.textContent('[data-snippet]')
+      assert.ok(snippet.includes(`apiKey: '${key}'`))
+      assert.ok(snippet.includes(`apiRoot: '${server.url}/v1'`))
+
+      await page.fill('input[name=name]', 'dev <b>renamed</b>')
+      await page.click('button:text("Save")')
+      await page.locator('[role=status]:text("Saved.")').waitFor()
+      assert.equal((await page.textContent('h1')).trim(), 'Settings of dev <b>renamed</b>', 'names are text, never HTML')
+      await page.fill('input[name=name]', 'dev')
+      await page.click('button:text("Save")')
+      await page.locator('h1:text("Settings of dev")').waitFor()
+
+      page.once('dialog', (dialog) => dialog.accept())
+      await page.click('button:text("Rotate the key")')
+      await eventually(async () => assert.notEqual((await page.textContent('[data-api-key]')).trim(), key))
+      const stored = await (await context.request.get(`${server.url}/api/apps/${apps.dev}`)).json()
+      assert.equal(stored.api_key, (await page.textContent('[data-api-key]')).trim())
+    })
+    await withPage('settings-member', { user: USERS.member }, async (page) => {
+      await page.goto(`${server.url}/apps/${apps.dev}/settings`)
+      await page.locator('[data-snippet]').waitFor()
+      assert.equal(await page.locator('button:text("Rotate the key")').count(), 0)
+      assert.equal(await page.locator('button:text("Save")').count(), 0)
+      assert.equal(await page.isDisabled('input[name=name]'), true)
+    })
+  })
+
+  test('the conference list searches by id or name', async () => {
+    await withPage('conference-list', {}, async (page, context) => {
+      const answer = await context.request.get(`${server.url}/v1/conferences?appId=${apps.prod}&limit=1`)
+      const [conference] = (await answer.json()).results
+      await page.goto(`${server.url}/apps/${apps.prod}?tab=conferences`)
+      await page.locator('[data-tab="conferences"] [data-row]').first().waitFor()
+      await page.fill('input[name=search]', conference.conference_id)
+      await page.waitForURL(new RegExp(`q=${conference.conference_id}`))
+      await eventually(async () => {
+        assert.equal(await page.locator('[data-tab="conferences"] [data-total]').getAttribute('data-count'), '1')
+      })
+      await page.locator('[data-tab="conferences"] [data-row] a').click()
+      await page.waitForURL(new RegExp(`/conferences/${conference.id}$`))
+      await page.locator(`dd:text("${conference.conference_id}")`).waitFor()
+    })
+  })
+})

@@ -1,0 +1,43 @@
+// `npm run screenshots`: the dashboard, a click-to-detail list and the app settings,
+// light and dark, into docs/screenshots/ (shown in the README).
+import { mkdirSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+import { CHROMIUM, PASSWORD, USERS, startServer } from './server.mjs'
+
+const out = new URL('../../docs/screenshots/', import.meta.url).pathname
+mkdirSync(out, { recursive: true })
+const server = await startServer()
+const browser = await chromium.launch(CHROMIUM)
+try {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme, timezoneId: 'Europe/Paris' })
+    await context.request.post(`${server.url}/api/session`, { data: { email: USERS.owner, password: PASSWORD } })
+    const apps = (await (await context.request.get(`${server.url}/v1/apps`)).json()).results
+    const prod = apps.find((app) => app.name === 'prod')
+    const page = await context.newPage()
+    const painted = () => page.waitForFunction(() => performance.getEntriesByName('callvitals:dashboard-painted').length > 0)
+
+    await page.setViewportSize({ width: 1280, height: 2900 })
+    await page.goto(`${server.url}/apps/${prod.id}`)
+    await painted()
+    await page.waitForTimeout(300)
+    await page.screenshot({ path: `${out}dashboard-${colorScheme}.png`, fullPage: true })
+
+    const bar = page.locator('[data-table="issues"] button[data-value]').first()
+    await bar.focus()
+    await page.keyboard.press('Enter')
+    await page.locator('[data-detail] [data-row]').first().waitFor()
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await page.locator('#detail-title').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: `${out}detail-${colorScheme}.png` })
+
+    await page.goto(`${server.url}/apps/${prod.id}/settings`)
+    await page.locator('[data-member]').first().waitFor()
+    await page.screenshot({ path: `${out}settings-${colorScheme}.png`, fullPage: true })
+    await context.close()
+  }
+  console.log(`screenshots written to ${out}`)
+} finally {
+  await browser.close()
+  await server.stop()
+}
