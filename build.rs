@@ -38,11 +38,24 @@ fn main() {
         );
     }
     if needs_install(web) {
-        run(Command::new(npm).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(web), "npm ci");
+        run(
+            Command::new(npm)
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(web),
+            "npm ci",
+        );
     }
     run(
         Command::new(npm)
-            .args(["run", "build", "--", "--emptyOutDir", "--logLevel", "warn", "--outDir"])
+            .args([
+                "run",
+                "build",
+                "--",
+                "--emptyOutDir",
+                "--logLevel",
+                "warn",
+                "--outDir",
+            ])
             .arg(&dist)
             .current_dir(web),
         "npm run build",
@@ -93,7 +106,10 @@ fn run(command: &mut Command, what: &str) {
     let status = command
         .status()
         .unwrap_or_else(|error| panic!("{what} could not start: {error}"));
-    assert!(status.success(), "{what} failed ({status}); its output is above");
+    assert!(
+        status.success(),
+        "{what} failed ({status}); its output is above"
+    );
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

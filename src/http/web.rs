@@ -60,9 +60,7 @@ pub async fn fallback(request: Request) -> Response {
         Some(asset) if asset.path != "index.html" => file(asset, request.headers()),
         // A missing hashed file is an old page asking for last release's script: a
         // 404 lets it fail fast instead of parsing HTML as JavaScript.
-        None if path.starts_with("/assets/") => {
-            ApiError::from(ErrorCode::NotFound).into_response()
-        }
+        None if path.starts_with("/assets/") => ApiError::from(ErrorCode::NotFound).into_response(),
         _ => page(request.headers()),
     }
 }

@@ -382,8 +382,8 @@ pub fn unsupported_filter(resource: Resource, filter: &ListFilter) -> Option<&'s
             "participantId" => resource != Apps,
             "sessionId" => matches!(resource, Connections | Issues),
             "issue_code" => matches!(resource, Conferences | Issues),
-            "duration" | "ongoing" | "room" | "search" | "status" | "participant_count" | "setup_time"
-            | "connection_type" | "city" | "filters" => resource == Conferences,
+            "duration" | "ongoing" | "room" | "search" | "status" | "participant_count"
+            | "setup_time" | "connection_type" | "city" | "filters" => resource == Conferences,
             _ => true,
         }
     };

@@ -9,7 +9,11 @@ engine_tests!(
     unknown_api_paths_answer_json_404s_never_the_page
 );
 
-async fn get(app: &TestApp, path: &str, headers: &[(&str, String)]) -> callvitals::http_client::HttpResponse {
+async fn get(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+) -> callvitals::http_client::HttpResponse {
     app.call_with("GET", path, headers, None).await
 }
 
@@ -49,12 +53,18 @@ async fn the_page_is_served_at_every_client_route_with_a_strict_policy_and_no_ca
     assert!(scripts >= 1, "{page}");
     assert_eq!(
         scripts,
-        page.matches(r#"<script type="module" crossorigin src="/assets/"#).count(),
+        page.matches(r#"<script type="module" crossorigin src="/assets/"#)
+            .count(),
         "{page}"
     );
 
     // Client-side routes of the dashboard get the same page.
-    for path in ["/login", "/apps/123/settings", "/anything/else?x=1", "/conference/abc"] {
+    for path in [
+        "/login",
+        "/apps/123/settings",
+        "/anything/else?x=1",
+        "/conference/abc",
+    ] {
         let response = get(&app, path, &[]).await;
         assert_eq!(response.status, 200, "{path}");
         assert_eq!(response.body, root.body, "{path}");
@@ -79,23 +89,40 @@ async fn hashed_files_are_immutable_and_precompressed(engine: Engine) {
         assert_eq!(header(&plain, "content-encoding"), "");
         let kind = header(&plain, "content-type");
         assert!(
-            kind.starts_with(if path.ends_with(".js") { "text/javascript" } else { "text/css" }),
+            kind.starts_with(if path.ends_with(".js") {
+                "text/javascript"
+            } else {
+                "text/css"
+            }),
             "{path}: {kind}"
         );
         if plain.body.len() < 1024 {
             continue;
         }
-        let brotli = get(&app, path, &[("accept-encoding", "gzip, deflate, br".into())]).await;
+        let brotli = get(
+            &app,
+            path,
+            &[("accept-encoding", "gzip, deflate, br".into())],
+        )
+        .await;
         assert_eq!(header(&brotli, "content-encoding"), "br", "{path}");
         assert_eq!(header(&brotli, "vary"), "accept-encoding");
         assert!(brotli.body.len() < plain.body.len());
         let gzip = get(&app, path, &[("accept-encoding", "gzip".into())]).await;
         assert_eq!(header(&gzip, "content-encoding"), "gzip", "{path}");
         let mut unzipped = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzip.body[..]), &mut unzipped)
-            .unwrap();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&gzip.body[..]),
+            &mut unzipped,
+        )
+        .unwrap();
         assert_eq!(unzipped, plain.body, "{path}: the gzip file is the file");
-        let refused = get(&app, path, &[("accept-encoding", "br;q=0, gzip;q=0".into())]).await;
+        let refused = get(
+            &app,
+            path,
+            &[("accept-encoding", "br;q=0, gzip;q=0".into())],
+        )
+        .await;
         assert_eq!(header(&refused, "content-encoding"), "");
     }
     // A hashed file of another build is a 404, not the page parsed as a script.
@@ -107,10 +134,20 @@ async fn hashed_files_are_immutable_and_precompressed(engine: Engine) {
 
 async fn unknown_api_paths_answer_json_404s_never_the_page(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    for path in ["/v1/nothing", "/v1", "/api/nothing", "/api", "/api/apps/x/y/z", "/v1/conferences/x/y"] {
+    for path in [
+        "/v1/nothing",
+        "/v1",
+        "/api/nothing",
+        "/api",
+        "/api/apps/x/y/z",
+        "/v1/conferences/x/y",
+    ] {
         let response = get(&app, path, &[]).await;
         assert_eq!(response.status, 404, "{path}");
-        assert!(header(&response, "content-type").starts_with("application/json"), "{path}");
+        assert!(
+            header(&response, "content-type").starts_with("application/json"),
+            "{path}"
+        );
         assert_eq!(response.json()["error_code"], "not_found", "{path}");
     }
     // Writing to a page is no route either.
