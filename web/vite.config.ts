@@ -4,6 +4,7 @@ import vue from '@vitejs/plugin-vue'
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib'
 import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { landPath } from './src/charts/landPath.ts'
 
 /** Files worth compressing: text, at least 1 KiB. */
 const compressible = /\.(js|css|html|svg|json|txt|map)$/
@@ -42,10 +43,20 @@ function precompress(): Plugin {
   }
 }
 
+/** `virtual:land-path`: the map's outline as a finished SVG path string. */
+function landPathModule(): Plugin {
+  const id = 'virtual:land-path'
+  return {
+    name: 'callvitals-land-path',
+    resolveId: (source) => (source === id ? `\0${id}` : undefined),
+    load: (source) => (source === `\0${id}` ? `export default ${JSON.stringify(landPath())}` : undefined),
+  }
+}
+
 // The build is embedded in the server binary (build.rs) and served at `/`; `/v1` and
 // `/api` go to a locally running server during development (`npm run dev`).
 export default defineConfig({
-  plugins: [vue(), precompress()],
+  plugins: [vue(), landPathModule(), precompress()],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

@@ -68,8 +68,16 @@ async function waitPainted(page, count = 1) {
   await page.waitForFunction(([name, n]) => performance.getEntriesByName(name).length >= n, [PAINTED, count])
 }
 
+/** Opens a chart's table of numbers (the charts draw on a canvas). */
+async function showNumbers(page, chart) {
+  if ((await page.locator(`[data-table="${chart}"]`).count()) === 0)
+    await page.click(`[data-chart="${chart}"] [data-show-numbers]`)
+  await page.locator(`[data-table="${chart}"]`).waitFor()
+}
+
 /** The numbers of a chart's table, row by row, as the page shows them. */
-function tableValues(page, chart) {
+async function tableValues(page, chart) {
+  await showNumbers(page, chart)
   return page.$$eval(`[data-table="${chart}"] tbody tr`, (rows) =>
     rows.map((row) => [...row.querySelectorAll('[data-value]')].map((cell) => Number(cell.dataset.value))),
   )
@@ -216,12 +224,13 @@ describe('the dashboard in Chromium', () => {
       await page.goto(`${server.url}/apps/${apps.prod}`)
       await waitPainted(page)
       // A real click on the canvas, at the centre of the error bar of the busiest day.
+      await showNumbers(page, 'conferences')
       const bars = await page.$$eval('[data-table="conferences"] button[data-value]', (buttons) =>
         buttons.map((button) => ({ value: Number(button.dataset.value), x: Number(button.dataset.x), y: Number(button.dataset.y), label: button.getAttribute('aria-label') })),
       )
       const bar = bars.filter((candidate) => candidate.label.includes('With errors')).sort((a, b) => b.value - a.value)[0]
       assert.ok(bar && bar.value > 0)
-      const canvas = await page.locator('[data-chart="conferences"] canvas').boundingBox()
+      const canvas = await page.locator('[data-chart="conferences"] .u-over').boundingBox()
       await page.mouse.click(canvas.x + bar.x, canvas.y + bar.y)
       await page.waitForURL(/d\.day=.*d\.status=error|d\.status=error.*d\.day=/)
       const total = page.locator('[data-detail] [data-total]')
@@ -234,6 +243,7 @@ describe('the dashboard in Chromium', () => {
 
       // The keyboard way: a duration bucket's button in the chart's table.
       await page.click('[data-detail] button:text("Close")')
+      await showNumbers(page, 'durations')
       const bucket = page.locator('[data-table="durations"] button[data-value]').nth(2)
       const value = Number(await bucket.getAttribute('data-value'))
       await bucket.focus()

@@ -23,6 +23,7 @@ try {
     await page.waitForTimeout(300)
     await page.screenshot({ path: `${out}dashboard-${colorScheme}.png`, fullPage: true })
 
+    await page.click('[data-chart="issues"] [data-show-numbers]')
     const bar = page.locator('[data-table="issues"] button[data-value]').first()
     await bar.focus()
     await page.keyboard.press('Enter')

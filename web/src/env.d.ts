@@ -8,3 +8,9 @@ declare module '*.vue' {
 interface ImportMetaEnv {
   readonly VITE_BUILD_ID?: string
 }
+
+declare module 'virtual:land-path' {
+  /** The SVG path of the world's land (see src/charts/landPath.ts). */
+  const path: string
+  export default path
+}

@@ -1,13 +1,35 @@
 /** Numbers, dates, durations and slice names in the user's locale and terms. */
 
-const numberFormat = new Intl.NumberFormat()
+// Building an Intl formatter costs far more than using one (it loads locale data), and
+// a chart formats dozens of labels: each kind is built once.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>()
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let formatter = formatters.get(key) as T | undefined
+  if (!formatter) {
+    formatter = make()
+    formatters.set(key, formatter)
+  }
+  return formatter
+}
+export function numberFormat(options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  return cached(`n${JSON.stringify(options)}`, () => new Intl.NumberFormat(undefined, options))
+}
+export function dateFormat(options: Intl.DateTimeFormatOptions, locale?: string): Intl.DateTimeFormat {
+  return cached(`d${locale}${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options))
+}
+
 export function formatNumber(value: number): string {
-  return numberFormat.format(value)
+  return numberFormat().format(value)
+}
+
+/** Axis numbers: `950`, `12K`, `1.2M`. */
+export function formatCompact(value: number): string {
+  return numberFormat({ notation: 'compact', maximumFractionDigits: 1 }).format(value)
 }
 
 export function formatPercent(part: number, whole: number): string {
   if (!whole) return '–'
-  return new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(part / whole)
+  return numberFormat({ style: 'percent', maximumFractionDigits: 1 }).format(part / whole)
 }
 
 /** Seconds as people say them: `45 s`, `3 min 20 s`, `1 h 2 min`, `2 d 3 h`. */
@@ -32,7 +54,7 @@ export function formatDuration(totalSeconds: number): string {
 /** Milliseconds of a setup time: `250 ms`, `1.5 s`. */
 export function formatMillis(ms: number): string {
   if (ms < 1000) return `${ms} ms`
-  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(ms / 1000)} s`
+  return `${numberFormat({ maximumFractionDigits: 1 }).format(ms / 1000)} s`
 }
 
 /** The server's times are UTC, written without a zone (`2026-11-20 22:55:50.443813`). */
@@ -42,19 +64,17 @@ export function parseServerTime(text: string): Date {
 }
 
 export function formatDateTime(at: Date, tz?: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(at)
+  return dateFormat({ dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(at)
 }
 
 /** A local date (YYYY-MM-DD) as the user writes dates: `3 Nov` or `Nov 3`. */
 export function formatDay(date: string, withWeekday = false): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return new Intl.DateTimeFormat(undefined, {
-    day: 'numeric',
-    month: 'short',
-    weekday: withWeekday ? 'short' : undefined,
-    year: withWeekday ? 'numeric' : undefined,
-    timeZone: 'UTC',
-  }).format(new Date(Date.UTC(y, m - 1, d)))
+  return dateFormat(
+    withWeekday
+      ? { day: 'numeric', month: 'short', weekday: 'short', year: 'numeric', timeZone: 'UTC' }
+      : { day: 'numeric', month: 'short', timeZone: 'UTC' },
+  ).format(new Date(Date.UTC(y, m - 1, d)))
 }
 
 let regionNames: Intl.DisplayNames | undefined

@@ -4,6 +4,7 @@
  * Forward move through it.
  */
 import type { FilterDimension } from '../api/types'
+import { dateFormat } from './format'
 
 export const PRESETS = ['24h', '7d', '30d', '90d'] as const
 export type Preset = (typeof PRESETS)[number]
@@ -89,7 +90,7 @@ export function toQuery(state: DashboardState): Record<string, string> {
 /** The local date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(at: Date, tz: string): string {
   // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at)
+  return dateFormat({ timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA').format(at)
 }
 
 /** A YYYY-MM-DD date moved by whole days. */

@@ -1,11 +1,12 @@
 /**
  * The land of the world as one SVG path, in an equirectangular projection (x is the
- * longitude + 180, y is 90 − the latitude). Loaded only when the map first shows, so
- * its 55 KB of Natural Earth geometry stay out of the initial JavaScript.
+ * longitude + 180, y is 90 − the latitude). Run at build time (vite.config.ts makes it
+ * the module `virtual:land-path`), so the browser downloads a finished path, lazily,
+ * and spends nothing decoding TopoJSON.
  */
 import { feature } from 'topojson-client'
 import type { Topology, GeometryCollection } from 'topojson-specification'
-import land from 'world-atlas/land-110m.json'
+import land from 'world-atlas/land-110m.json' with { type: 'json' }
 
 type Ring = number[][]
 
