@@ -367,7 +367,8 @@ async fn largest_app(store: &SharedStore) -> anyhow::Result<(uuid::Uuid, i64)> {
             &ListFilter::default(),
             &PageRequest {
                 limit: 50,
-                before: None,
+                after: None,
+                oldest_first: false,
                 with_count: true,
             },
         )
@@ -390,7 +391,8 @@ async fn largest_app(store: &SharedStore) -> anyhow::Result<(uuid::Uuid, i64)> {
             },
             &PageRequest {
                 limit: 1,
-                before: None,
+                after: None,
+                oldest_first: false,
                 with_count: true,
             },
         )

@@ -201,15 +201,21 @@ pub fn parse_list_query(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid("limit must be between 1 and 200"));
     }
-    let before = params
+    let after = params
         .get("cursor")
         .map(|cursor| decode_cursor(cursor).ok_or_else(|| ApiError::invalid("cursor is not valid")))
         .transpose()?;
+    let oldest_first = match params.get("order").map(String::as_str) {
+        None | Some("newest") => false,
+        Some("oldest") => true,
+        Some(_) => return Err(ApiError::invalid("order must be newest or oldest")),
+    };
     Ok((
         filter,
         PageRequest {
             limit,
-            before,
+            after,
+            oldest_first,
             with_count: true,
         },
     ))

@@ -153,6 +153,10 @@ const LIST_QUERY: &[(&str, &str)] = &[
     ("duration_gte", "seconds (conferences; also duration_lt)"),
     ("ongoing", "true or false (conferences)"),
     ("room", "the customer's conference id (conferences)"),
+    (
+        "order",
+        "newest (default) or oldest first, by creation time",
+    ),
     ("limit", "1 to 200, default 50"),
     ("cursor", "the `next` of the previous page"),
 ];
@@ -206,6 +210,10 @@ const CONFERENCE_LIST_QUERY: &[(&str, &str)] = &[
     (
         "search",
         "conferences whose id starts with, or whose name contains, this text (any case)",
+    ),
+    (
+        "order",
+        "newest (default) or oldest first, by creation time",
     ),
     ("limit", "1 to 200, default 50"),
     ("cursor", "the `next` of the previous page"),

@@ -42,12 +42,16 @@ pub async fn index(request: Request) -> Response {
     page(request.headers())
 }
 
+/// Paths that belong to the APIs and the operators' endpoints, never to the page:
+/// `/metrics` moved to its own listener must not answer the dashboard instead.
+const NOT_THE_PAGE: [&str; 4] = ["/api", "/v1", "/metrics", "/health"];
+
 /// Every path no route claims. The APIs answer a JSON 404 for unknown paths, so a
 /// client with a typo learns it; any other path is a client-side route of the
 /// dashboard (`/apps/…`), so it gets the page, unless it names a file of the build.
 pub async fn fallback(request: Request) -> Response {
     let path = request.uri().path();
-    let is_api = ["/api", "/v1"]
+    let is_api = NOT_THE_PAGE
         .iter()
         .any(|root| path == *root || path.starts_with(&format!("{root}/")));
     if is_api {

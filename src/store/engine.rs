@@ -811,12 +811,20 @@ macro_rules! sql_store {
                 None
             };
 
-            // Keyset pagination: strictly older than the last row already shown. The
-            // cursor's time also becomes the range's only upper bound: given two, a
-            // planner that cannot compare bound parameters (SQLite) or misjudges the
-            // OR below (PostgreSQL) walks the whole range instead of what is left.
+            // Keyset pagination: strictly past the last row already shown (older when
+            // newest first, newer when oldest first). The cursor's time also becomes
+            // the range's only bound on that side: given two, a planner that cannot
+            // compare bound parameters (SQLite) or misjudges the OR below
+            // (PostgreSQL) walks the whole range instead of what is left.
             let narrowed;
-            let rows_filter = match page.before {
+            let rows_filter = match page.after {
+                Some((created_at, _)) if page.oldest_first => {
+                    narrowed = ListFilter {
+                        created_gte: Some(filter.created_gte.map_or(created_at, |gte| gte.max(created_at))),
+                        ..filter.clone()
+                    };
+                    &narrowed
+                }
                 Some((created_at, _)) => {
                     narrowed = ListFilter {
                         created_lte: Some(filter.created_lte.map_or(created_at, |lte| lte.min(created_at))),
@@ -826,16 +834,19 @@ macro_rules! sql_store {
                 }
                 None => filter,
             };
+            let (past, direction) = if page.oldest_first { (">", "asc") } else { ("<", "desc") };
             let mut rows_query = QueryBuilder::<$db>::new("select * from ");
             rows_query.push(resource.table()).push(" where 1 = 1");
             push_visibility(&mut rows_query, resource, visible);
             push_conditions(&mut rows_query, &resource::conditions(resource, rows_filter));
-            if let Some((created_at, id)) = page.before {
-                rows_query.push(" and (created_at < ").push_bind(created_at)
+            if let Some((created_at, id)) = page.after {
+                rows_query.push(format_args!(" and (created_at {past} ")).push_bind(created_at)
                     .push(" or (created_at = ").push_bind(created_at)
-                    .push(" and id < ").push_bind(id).push("))");
+                    .push(format_args!(" and id {past} ")).push_bind(id).push("))");
             }
-            rows_query.push(" order by created_at desc, id desc limit ").push_bind(page.limit);
+            rows_query
+                .push(format_args!(" order by created_at {direction}, id {direction} limit "))
+                .push_bind(page.limit);
             let rows: Vec<T> = rows_query.build_query_as().fetch_all(pool).await?;
 
             let next = if rows.len() as i64 == page.limit { rows.last().map(position) } else { None };

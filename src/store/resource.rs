@@ -73,8 +73,11 @@ impl ListFilter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     pub limit: i64,
-    /// Rows strictly older than this `(created_at, id)` position.
-    pub before: Option<(i64, Uuid)>,
+    /// The `(created_at, id)` of the last row already shown: the page continues
+    /// strictly past it, in the page's order.
+    pub after: Option<(i64, Uuid)>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
     /// Whether to count every row the filter selects (a second query). A caller
     /// that knows the total another way, such as a chart's bar, skips it.
     pub with_count: bool,
@@ -84,7 +87,8 @@ impl Default for PageRequest {
     fn default() -> Self {
         Self {
             limit: 50,
-            before: None,
+            after: None,
+            oldest_first: false,
             with_count: true,
         }
     }

@@ -21,7 +21,8 @@ async fn list(app: &TestApp, resource: Resource, conference: uuid::Uuid) -> Vec<
             &filter,
             &PageRequest {
                 limit: 200,
-                before: None,
+                after: None,
+                oldest_first: false,
                 with_count: true,
             },
         )

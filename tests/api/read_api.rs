@@ -9,6 +9,26 @@ engine_tests!(
     cors_echoes_the_origin_and_answers_preflights_of_the_sdk_only
 );
 
+/// The customer ids of every conference of a list, following its cursors.
+async fn walk_pages(app: &TestApp, path: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut next = String::new();
+    loop {
+        let page = app.admin_get(&format!("{path}{next}")).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let body = page.json();
+        assert_eq!(body["count"], 5);
+        for conference in body["results"].as_array().unwrap() {
+            seen.push(conference["conference_id"].as_str().unwrap().to_owned());
+        }
+        match body["next"].as_str() {
+            Some(cursor) => next = format!("&cursor={cursor}"),
+            None => break,
+        }
+    }
+    seen
+}
+
 async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     for index in 0..5 {
@@ -26,26 +46,19 @@ async fn lists_page_newest_first_behind_the_admin_token(engine: Engine) {
         .unwrap();
     assert_eq!(wrong.status, 401);
 
-    let mut seen = Vec::new();
-    let mut next = String::new();
-    loop {
-        let page = app.admin_get(&format!("{path}{next}")).await;
-        assert_eq!(page.status, 200, "{}", page.text());
-        let body = page.json();
-        assert_eq!(body["count"], 5);
-        for conference in body["results"].as_array().unwrap() {
-            seen.push(conference["conference_id"].as_str().unwrap().to_owned());
-        }
-        match body["next"].as_str() {
-            Some(cursor) => next = format!("&cursor={cursor}"),
-            None => break,
-        }
-    }
     assert_eq!(
-        seen,
+        walk_pages(&app, &path).await,
         ["room-4", "room-3", "room-2", "room-1", "room-0"],
         "newest first, each once"
     );
+    assert_eq!(
+        walk_pages(&app, &format!("{path}&order=oldest")).await,
+        ["room-0", "room-1", "room-2", "room-3", "room-4"],
+        "oldest first, each once"
+    );
+    let sideways = app.admin_get(&format!("{path}&order=sideways")).await;
+    assert_eq!(sideways.status, 400);
+    assert_eq!(sideways.json()["error_code"], "invalid_parameters");
 
     let conference_id = app.admin_get(&path).await.json()["results"][0]["id"]
         .as_str()

@@ -30,7 +30,8 @@ async fn raw_times(app: &TestApp, app_id: Uuid) -> (Vec<i64>, Vec<i64>) {
             },
             &PageRequest {
                 limit: 200,
-                before: None,
+                after: None,
+                oldest_first: false,
                 with_count: true,
             },
         )
@@ -60,7 +61,8 @@ async fn raw_times(app: &TestApp, app_id: Uuid) -> (Vec<i64>, Vec<i64>) {
                 },
                 &PageRequest {
                     limit: 200,
-                    before: None,
+                    after: None,
+                    oldest_first: false,
                     with_count: true,
                 },
             )

@@ -307,6 +307,41 @@ describe('the dashboard in Chromium', () => {
       await page.goto(`${server.url}/`)
       await page.locator('[data-org="Elsewhere"]').waitFor()
       assert.equal(await page.locator('[data-org="Demo"]').count(), 0)
+
+      // Their own app has no data yet: the dashboard says so and shows the snippet.
+      await page.click('[data-app="theirs"]')
+      const empty = page.locator('[data-state="no-data"]')
+      await empty.waitFor()
+      const key = (await (await context.request.get(`${server.url}/v1/apps`)).json()).results[0].api_key
+      assert.ok((await empty.locator('[data-snippet]').textContent()).includes(`apiKey: '${key}'`))
+      assert.equal(await page.locator('[data-card="conferences"] [data-state="empty"]').count(), 1)
+    })
+  })
+
+  test('on a phone, and by keyboard alone', async () => {
+    await withPage('phone-keyboard', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, async (page) => {
+      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.locator('[data-card="conferences"] .u-over').waitFor()
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`)
+      const chart = await page.locator('[data-card="conferences"]').boundingBox()
+      assert.ok(chart.width <= 390)
+
+      // Tab to the 7-day preset and press Enter; then open a bar's list from its table.
+      await page.locator('[data-range="30d"]').focus()
+      await page.keyboard.press('Shift+Tab')
+      assert.equal(await page.evaluate(() => document.activeElement?.dataset.range), '7d')
+      await page.keyboard.press('Enter')
+      await page.waitForURL(/range=7d/)
+      await page.locator('[data-chart="conferences"] [data-show-numbers]').focus()
+      await page.keyboard.press('Enter')
+      await page.keyboard.press('Tab')
+      const focused = await page.evaluate(() => document.activeElement?.closest('[data-table]')?.dataset.table)
+      assert.equal(focused, 'conferences')
+      await page.keyboard.press('Enter')
+      await page.waitForURL(/d\.day=/)
+      await page.locator('[data-detail] [data-total]').waitFor()
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'detail-title', 'focus moves to the list')
     })
   })
 
@@ -341,12 +376,21 @@ describe('the dashboard in Chromium', () => {
     })
   })
 
-  test('the conference list searches by id or name', async () => {
+  test('the conference list sorts, and searches by id or name', async () => {
     await withPage('conference-list', {}, async (page, context) => {
       const answer = await context.request.get(`${server.url}/v1/conferences?appId=${apps.prod}&limit=1`)
       const [conference] = (await answer.json()).results
       await page.goto(`${server.url}/apps/${apps.prod}?tab=conferences`)
       await page.locator('[data-tab="conferences"] [data-row]').first().waitFor()
+      const created = () => page.$$eval('[data-tab="conferences"] [data-row]', (rows) => rows.map((row) => row.dataset.created))
+      const newest = await created()
+      assert.deepEqual(newest, [...newest].sort().reverse(), 'newest first')
+      await page.click('[data-tab="conferences"] [data-sort]')
+      await page.waitForURL(/sort=oldest/)
+      await eventually(async () => assert.notDeepEqual(await created(), newest))
+      const oldest = await created()
+      assert.deepEqual(oldest, [...oldest].sort(), 'oldest first')
+      assert.ok(oldest[0] < newest[newest.length - 1])
       await page.fill('input[name=search]', conference.conference_id)
       await page.waitForURL(new RegExp(`q=${conference.conference_id}`))
       await eventually(async () => {

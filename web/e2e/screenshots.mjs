@@ -29,7 +29,10 @@ try {
     await page.keyboard.press('Enter')
     await page.locator('[data-detail] [data-row]').first().waitFor()
     await page.setViewportSize({ width: 1280, height: 800 })
-    await page.locator('#detail-title').scrollIntoViewIfNeeded()
+    await page.evaluate(() => {
+      document.querySelector('[data-detail]').scrollIntoView()
+      window.scrollBy(0, -12)
+    })
     await page.screenshot({ path: `${out}detail-${colorScheme}.png` })
 
     await page.goto(`${server.url}/apps/${prod.id}/settings`)

@@ -22,6 +22,7 @@ describe('URL state', () => {
       filters: { browser: ['Chrome', 'Firefox'], os: ['macOS'], country: ['FR'], app_version: ['2.3.0'] },
       tab: 'conferences',
       search: 'standup',
+      order: 'oldest',
       detail: { day: '2026-10-04', status: 'error' },
     })
     const query = toQuery(full)
@@ -35,6 +36,7 @@ describe('URL state', () => {
       app_version: '2.3.0',
       tab: 'conferences',
       q: 'standup',
+      sort: 'oldest',
       'd.day': '2026-10-04',
       'd.status': 'error',
     })

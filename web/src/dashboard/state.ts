@@ -21,6 +21,9 @@ export interface DashboardState {
   tab: Tab
   /** The conference list's search text. */
   search?: string
+  /** The conference list's order; newest first unless `oldest`. */
+  order?: 'oldest'
+
   /** The slice a click opened: list parameters such as `day` and `status`. */
   detail: Record<string, string>
 }
@@ -62,6 +65,7 @@ export function fromQuery(query: UrlQuery): DashboardState {
   }
   const search = first(query.q)?.trim()
   if (search) state.search = search
+  if (first(query.sort) === 'oldest') state.order = 'oldest'
   for (const [name, value] of Object.entries(query)) {
     const text = first(value)
     if (name.startsWith(DETAIL_PREFIX) && text) state.detail[name.slice(DETAIL_PREFIX.length)] = text
@@ -83,6 +87,7 @@ export function toQuery(state: DashboardState): Record<string, string> {
   }
   if (state.tab !== 'overview') query.tab = state.tab
   if (state.search) query.q = state.search
+  if (state.order === 'oldest') query.sort = 'oldest'
   for (const [name, value] of Object.entries(state.detail)) query[DETAIL_PREFIX + name] = value
   return query
 }
