@@ -6,12 +6,20 @@ import { readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { landPath } from './src/charts/landPath.ts'
 
+const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n'
+
 /** Files worth compressing: text, at least 1 KiB. */
 const compressible = /\.(js|css|html|svg|json|txt|map)$/
 
 /**
- * Writes `.gz` and `.br` beside every compressible file of the build, at the highest
- * levels: the server sends them as they are, so a request never pays for compression.
+ * Finishes the build on disk, once every other plugin has written its part:
+ *
+ * - the scripts `index.html` loads get V8's explicit compile hint, so V8 compiles all
+ *   their functions on a background thread while they download, instead of lazily
+ *   on the main thread the first time each runs: the dashboard calls nearly all of
+ *   them before its first paint;
+ * - every compressible file gets `.gz` and `.br` beside it, at the highest levels:
+ *   the server sends them as they are, so a request never pays for compression.
  */
 function precompress(): Plugin {
   let outDir = 'dist'
@@ -22,6 +30,12 @@ function precompress(): Plugin {
       outDir = config.build.outDir
     },
     closeBundle() {
+      const page = readFileSync(join(outDir, 'index.html'), 'utf8')
+      for (const [, script] of page.matchAll(/"\/(assets\/[^"]+\.js)"/g)) {
+        const file = join(outDir, script!)
+        const code = readFileSync(file, 'utf8')
+        if (!code.startsWith(COMPILE_HINT)) writeFileSync(file, COMPILE_HINT + code)
+      }
       const walk = (dir: string): string[] =>
         readdirSync(dir).flatMap((name) => {
           const path = join(dir, name)

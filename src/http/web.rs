@@ -32,6 +32,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NEVER: &str = "no-store";
+const A_DAY: &str = "public, max-age=86400";
 
 pub fn asset(path: &str) -> Option<&'static Asset> {
     ASSETS.iter().find(|asset| asset.path == path)
@@ -87,8 +88,11 @@ fn file(asset: &'static Asset, request: &HeaderMap) -> Response {
     };
     let cache = if asset.path.starts_with("assets/") {
         IMMUTABLE
-    } else {
+    } else if asset.path == "index.html" {
         NEVER
+    } else {
+        // Unhashed files (the icon) may change with a release: a day at most.
+        A_DAY
     };
     let mut response = (StatusCode::OK, Body::from(body)).into_response();
     let headers = response.headers_mut();

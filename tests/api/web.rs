@@ -125,6 +125,11 @@ async fn hashed_files_are_immutable_and_precompressed(engine: Engine) {
         .await;
         assert_eq!(header(&refused, "content-encoding"), "");
     }
+    let icon = get(&app, "/favicon.png", &[]).await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(header(&icon, "content-type"), "image/png");
+    assert_eq!(header(&icon, "cache-control"), "public, max-age=86400");
+    assert!(icon.body.starts_with(b"\x89PNG"));
     // A hashed file of another build is a 404, not the page parsed as a script.
     let stale = get(&app, "/assets/index-0000000.js", &[]).await;
     assert_eq!(stale.status, 404);
