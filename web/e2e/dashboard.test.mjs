@@ -155,6 +155,9 @@ describe('the dashboard in Chromium', () => {
       await page.goto(`${server.url}/apps/${apps.prod}`)
       const bundle = await (await answer).json()
       await waitPainted(page)
+      // One request filled every chart: none asked its own endpoint.
+      const dataPaths = page.dataRequests.map((request) => new URL(request.split(' ')[1]).pathname)
+      assert.deepEqual(dataPaths.filter((path) => path.startsWith('/v1/')).sort(), ['/v1/apps', '/v1/dashboard'])
       const expected = expectedCharts(bundle)
       assert.ok(expected.conferences.length >= 30, 'the default range is 30 local days')
       assert.deepEqual(await shownCharts(page, Object.keys(expected)), expected)
