@@ -48,6 +48,17 @@ router.beforeEach(async (to, from) => {
   // Where an in-app navigation starts, for `bench ui` (a page load starts at 0).
   if (from.matched.length) performance.mark('callvitals:navigation')
   if (to.meta.public) return true
+  // The dashboard does not wait for the session check: its own requests start beside
+  // it, and a 401 from any of them sends the user to login (main.ts).
+  if (to.name === 'dashboard' && !queryClient.getQueryData(keys.session())) {
+    currentSession()
+      .then((session) => {
+        const current = router.currentRoute.value
+        if (!session && !current.meta.public) void router.replace(loginRoute(current))
+      })
+      .catch(() => {})
+    return true
+  }
   const session = await currentSession().catch(() => null)
   return session?.user || session?.operator ? true : loginRoute(to)
 })
