@@ -209,6 +209,8 @@ describe('the dashboard in Chromium', () => {
       await other.goto(shared)
       await waitPainted(other)
       await eventually(async () => assert.deepEqual(await shownCharts(other, Object.keys(expected)), expected))
+      assert.equal((await other.textContent('[data-filter="browser"] summary')).trim(), 'Browser (1)')
+      await other.click('[data-filter="browser"] summary')
       assert.equal(await other.isChecked('[data-filter="browser"] input[value="Firefox"]'), true)
       assert.equal(await other.getAttribute('[data-range="7d"]', 'aria-pressed'), 'true')
       await other.reload()
