@@ -125,6 +125,19 @@ async fn hashed_files_are_immutable_and_precompressed(engine: Engine) {
         .await;
         assert_eq!(header(&refused, "content-encoding"), "");
     }
+    // The budget: the JavaScript a first visit loads stays within 250 KB gzipped.
+    let mut initial_js = 0;
+    for path in assets.iter().filter(|path| path.ends_with(".js")) {
+        initial_js += get(&app, path, &[("accept-encoding", "gzip".into())])
+            .await
+            .body
+            .len();
+    }
+    assert!(
+        initial_js <= 250_000,
+        "initial JavaScript: {initial_js} bytes gzipped"
+    );
+
     let icon = get(&app, "/favicon.png", &[]).await;
     assert_eq!(icon.status, 200);
     assert_eq!(header(&icon, "content-type"), "image/png");
