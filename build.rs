@@ -27,14 +27,30 @@ fn main() {
     let web = Path::new("web");
 
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    if Command::new("node").arg("--version").output().is_err()
-        || Command::new(npm).arg("--version").output().is_err()
-    {
+    let install = "Install Node.js 20.19 or newer with npm (from https://nodejs.org, \
+                   `brew install node` on macOS, or `apt install nodejs npm` where the \
+                   distribution's is new enough, such as Debian 13), then build again.";
+    let node = Command::new("node").arg("--version").output();
+    let Ok(node) = node.map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    else {
         panic!(
-            "\n\ncallvitals embeds its dashboard, which is built with Node.js (20 or newer) and npm, \
-             and neither `node` nor `npm` was found on PATH.\n\
-             Install them, for example `apt install nodejs npm` on Debian or Ubuntu, \
-             `brew install node` on macOS, or from https://nodejs.org, then build again.\n\n"
+            "\n\ncallvitals embeds its dashboard, which is built with Node.js, and `node` is not on PATH.\n{install}\n\n"
+        );
+    };
+    // Vite 8 needs 20.19+ (or 22.12+).
+    let version: Vec<u32> = node
+        .trim_start_matches('v')
+        .split('.')
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    if version.as_slice() < [20, 19].as_slice() {
+        panic!(
+            "\n\ncallvitals builds its dashboard with Vite, which needs Node.js 20.19 or newer; this is {node}.\n{install}\n\n"
+        );
+    }
+    if Command::new(npm).arg("--version").output().is_err() {
+        panic!(
+            "\n\ncallvitals builds its dashboard with npm, which is not on PATH.\n{install}\n\n"
         );
     }
     if needs_install(web) {
