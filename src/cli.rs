@@ -426,7 +426,7 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
     for (name, api_key, id) in &apps {
         eprintln!("  app {name:<8} id {id}  api key {api_key}");
     }
-    eprintln!("\nlog in as {DEMO_OWNER} with password {password}");
+    eprintln!("\ndashboard: open {base}/ and log in as {DEMO_OWNER} with password {password}");
     eprintln!("or read the data with the demo owner's personal token (valid 7 days):");
     eprintln!("  curl -H 'Authorization: Bearer {token}' {base}/v1/apps");
     if let Some((_, _, prod)) = apps.iter().find(|(name, _, _)| name == "prod") {
