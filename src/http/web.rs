@@ -52,9 +52,10 @@ const NOT_THE_PAGE: [&str; 4] = ["/api", "/v1", "/metrics", "/health"];
 /// dashboard (`/apps/…`), so it gets the page, unless it names a file of the build.
 pub async fn fallback(request: Request) -> Response {
     let path = request.uri().path();
-    let is_api = NOT_THE_PAGE
-        .iter()
-        .any(|root| path == *root || path.starts_with(&format!("{root}/")));
+    let is_api = NOT_THE_PAGE.iter().any(|root| {
+        path.strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
     if is_api {
         return ApiError::from(ErrorCode::NotFound).into_response();
     }

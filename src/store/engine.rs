@@ -816,24 +816,16 @@ macro_rules! sql_store {
             // the range's only bound on that side: given two, a planner that cannot
             // compare bound parameters (SQLite) or misjudges the OR below
             // (PostgreSQL) walks the whole range instead of what is left.
-            let narrowed;
-            let rows_filter = match page.after {
-                Some((created_at, _)) if page.oldest_first => {
-                    narrowed = ListFilter {
-                        created_gte: Some(filter.created_gte.map_or(created_at, |gte| gte.max(created_at))),
-                        ..filter.clone()
-                    };
-                    &narrowed
+            let narrowed = page.after.map(|(created_at, _)| {
+                let mut narrowed = filter.clone();
+                if page.oldest_first {
+                    narrowed.created_gte = Some(filter.created_gte.map_or(created_at, |gte| gte.max(created_at)));
+                } else {
+                    narrowed.created_lte = Some(filter.created_lte.map_or(created_at, |lte| lte.min(created_at)));
                 }
-                Some((created_at, _)) => {
-                    narrowed = ListFilter {
-                        created_lte: Some(filter.created_lte.map_or(created_at, |lte| lte.min(created_at))),
-                        ..filter.clone()
-                    };
-                    &narrowed
-                }
-                None => filter,
-            };
+                narrowed
+            });
+            let rows_filter = narrowed.as_ref().unwrap_or(filter);
             let (past, direction) = if page.oldest_first { (">", "asc") } else { ("<", "desc") };
             let mut rows_query = QueryBuilder::<$db>::new("select * from ");
             rows_query.push(resource.table()).push(" where 1 = 1");
