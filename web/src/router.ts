@@ -2,11 +2,9 @@ import DashboardPage from './pages/DashboardPage.vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 import { queryClient } from './query'
 import { keys } from './api/keys'
-import { ApiError, request } from './api/client'
+import { ApiError } from './api/client'
+import { fetchSession } from './api/queries'
 import type { SessionInfo } from './api/types'
-
-export const fetchSession = ({ signal }: { signal?: AbortSignal } = {}) =>
-  request<SessionInfo>('/api/session', { signal })
 
 /** The signed-in user, from the cache when fresh; null when nobody is signed in. */
 export async function currentSession(): Promise<SessionInfo | null> {

@@ -102,30 +102,34 @@ export function getUserMediaModel(gum: Bundle['get_user_media']): BarModel {
   )
 }
 
-export function durationsModel(buckets: Bundle['durations']): BarModel {
+/** A histogram of `[min, max)` buckets; each bar opens `<name>_gte` / `<name>_lt`. */
+function bucketsModel(
+  buckets: { min: number; max: number | null; count: number }[],
+  label: (min: number, max: number | null) => string,
+  name: string,
+  unit: string,
+): BarModel {
   return single(
-    buckets.map((bucket) => durationBucketLabel(bucket.min_sec, bucket.max_sec)),
+    buckets.map((bucket) => label(bucket.min, bucket.max)),
     buckets.map((bucket) => bucket.count),
-    buckets.map((bucket) => bounds('duration', bucket.min_sec, bucket.max_sec)),
-    'conferences',
+    buckets.map((bucket) => {
+      const slice: Slice = { [`${name}_gte`]: String(bucket.min) }
+      if (bucket.max !== null) slice[`${name}_lt`] = String(bucket.max)
+      return slice
+    }),
+    unit,
     false,
   )
+}
+
+export function durationsModel(buckets: Bundle['durations']): BarModel {
+  const rows = buckets.map((bucket) => ({ min: bucket.min_sec, max: bucket.max_sec, count: bucket.count }))
+  return bucketsModel(rows, durationBucketLabel, 'duration', 'conferences')
 }
 
 export function setupTimesModel(buckets: Bundle['setup_times']): BarModel {
-  return single(
-    buckets.map((bucket) => setupBucketLabel(bucket.min_ms, bucket.max_ms)),
-    buckets.map((bucket) => bucket.count),
-    buckets.map((bucket) => bounds('setup_time', bucket.min_ms, bucket.max_ms)),
-    'connections',
-    false,
-  )
-}
-
-function bounds(name: string, min: number, max: number | null): Slice {
-  const slice: Slice = { [`${name}_gte`]: String(min) }
-  if (max !== null) slice[`${name}_lt`] = String(max)
-  return slice
+  const rows = buckets.map((bucket) => ({ min: bucket.min_ms, max: bucket.max_ms, count: bucket.count }))
+  return bucketsModel(rows, setupBucketLabel, 'setup_time', 'connections')
 }
 
 export function participantsModel(participants: Bundle['participants']): BarModel {
