@@ -298,6 +298,7 @@ pub async fn detail(
     caller: Caller,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let not_found = || ApiError::NotFound(not_found_code(resource));
     let id = Uuid::try_parse(&id).map_err(|_| not_found())?;
@@ -306,8 +307,17 @@ pub async fn detail(
         .get(&caller.visibility(), resource, id)
         .await?
         .ok_or_else(not_found)?;
-    let mut data = render::detail_json(&found);
-    attach_usage(&state, &found.record, &mut data).await?;
+    let mut data = render::record_json(&found);
+    match &found {
+        Record::App(_) => attach_usage(&state, &found, &mut data).await?,
+        Record::Conference(conference) => {
+            super::conference::attach_detail(&state, conference, &mut data).await?
+        }
+        Record::Participant(participant) => {
+            super::participant::attach_detail(&state, participant, &params, &mut data).await?
+        }
+        _ => {}
+    }
     Ok(PyJson(json!({ "data": data })).into_response())
 }
 

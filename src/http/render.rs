@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::domain::conference::active_seconds;
 use crate::domain::issue::IssueCode;
 use crate::domain::time::{format_pm, now_micros};
-use crate::store::resource::{Detail, Record};
+use crate::store::resource::Record;
 use crate::store::*;
 
 pub fn record_json(record: &Record) -> Value {
@@ -18,15 +18,6 @@ pub fn record_json(record: &Record) -> Value {
         Record::Connection(connection) => connection_json(connection),
         Record::Issue(issue) => issue_json(issue),
     }
-}
-
-pub fn detail_json(detail: &Detail) -> Value {
-    let mut json = record_json(&detail.record);
-    if matches!(detail.record, Record::Conference(_)) {
-        json["participants"] = json!(detail.participants);
-        json["issues"] = json!(detail.issues);
-    }
-    json
 }
 
 fn time(micros: i64) -> Value {
@@ -164,4 +155,67 @@ pub fn issue_json(issue: &IssueRow) -> Value {
         "title": code.map_or_else(|| issue.code.clone(), |code| code.title().to_owned()),
         "explanation": code.map_or("", IssueCode::explanation),
     })
+}
+
+/// A session as the conference and participant pages show it: what the browser,
+/// system, place and devices were, read out of the stored columns and JSON.
+pub fn session_profile_json(session: &SessionRow) -> Value {
+    let named = |name: &Option<String>, version: &Option<String>| {
+        name.as_ref().map_or(
+            Value::Null,
+            |name| json!({"name": name, "version": version}),
+        )
+    };
+    let location = if session.city.is_some() || session.country_code.is_some() {
+        json!({
+            "city": session.city,
+            "country_code": session.country_code,
+            "latitude": session.latitude,
+            "longitude": session.longitude,
+        })
+    } else {
+        Value::Null
+    };
+    json!({
+        "id": session.id,
+        "conference": session.conference_id,
+        "participant": session.participant_id,
+        "created_at": time(session.created_at),
+        "end_time": optional_time(session.end_time),
+        "duration": session.duration_s,
+        "browser": named(&session.browser_name, &session.browser_version),
+        "os": named(&session.os_name, &session.os_version),
+        "location": location,
+        "devices": device_labels(session.devices.as_deref()),
+        "app_version": session.app_version,
+        "webrtc_sdk": session.webrtc_sdk,
+        "metadata": stored_json(session.metadata.as_deref()),
+    })
+}
+
+/// The SDK's device list (`enumerateDevices()`), as distinct labels per kind.
+pub fn device_labels(devices: Option<&str>) -> Value {
+    let mut by_kind = serde_json::Map::new();
+    for kind in ["audioinput", "videoinput", "audiooutput"] {
+        by_kind.insert(kind.to_owned(), json!([]));
+    }
+    let listed = devices
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .and_then(|value| value.as_array().cloned())
+        .unwrap_or_default();
+    for device in listed {
+        let (Some(kind), Some(label)) = (
+            device.get("kind").and_then(Value::as_str),
+            device.get("label").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if let Some(Value::Array(labels)) = by_kind.get_mut(kind)
+            && !label.is_empty()
+            && !labels.iter().any(|known| known == label)
+        {
+            labels.push(json!(label));
+        }
+    }
+    Value::Object(by_kind)
 }

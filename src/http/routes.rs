@@ -11,7 +11,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use utoipa::openapi::{RefOr, Schema};
 
 use super::account::{apps, organizations, session, tokens, views};
-use super::{AppState, body, read, sdk, summary};
+use super::{AppState, body, read, sdk, search, series, summary};
 use crate::accounts::Caller;
 use crate::ingest::EventCategory;
 use crate::store::Resource;
@@ -239,6 +239,18 @@ const SUMMARY_QUERY: &[(&str, &str)] = &[
     ("app_version", "app version, or a comma-separated list"),
 ];
 
+const SERIES_QUERY: &[(&str, &str)] = &[
+    ("last", "the latest N points, 1 to 5000 (default 120)"),
+    ("from", "unix ms, inclusive (also to)"),
+    ("after", "unix ms: only newer points (live refresh)"),
+    ("full", "true: the whole history"),
+];
+
+const SEARCH_QUERY: &[(&str, &str)] = &[
+    ("q", "1 to 100 characters (required)"),
+    ("limit", "1 to 50, default 10"),
+];
+
 const PAGE_QUERY: &[(&str, &str)] = &[
     ("limit", "1 to 200, default 50"),
     ("cursor", "the `next` of the previous page"),
@@ -382,19 +394,59 @@ pub fn routes() -> Vec<Route> {
                 Resource::Conferences => CONFERENCE_LIST_QUERY,
                 _ => LIST_QUERY,
             });
-        let detail = move |caller: Caller, state: State<Arc<AppState>>, id: Path<String>| {
-            read::detail(resource, caller, state, id)
-        };
-        routes.add(
+        let detail =
+            move |caller: Caller,
+                  state: State<Arc<AppState>>,
+                  id: Path<String>,
+                  query: Query<_>| { read::detail(resource, caller, state, id, query) };
+        let one = routes.add(
             Method::GET,
             format!("/v1/{path}/{{id}}"),
             Member,
             Dashboard,
             "read",
-            format!("One of {path}"),
+            match resource {
+                Resource::Conferences => {
+                    "One conference with its participants (peer stubs merged), \
+                    sessions, issues, connections and events (docs/conferences.md)"
+                        .to_owned()
+                }
+                Resource::Participants => "One participant with their conferences (paged), \
+                    latest sessions and the browsers, systems, places and devices seen"
+                    .to_owned(),
+                _ => format!("One of {path}"),
+            },
             get(detail),
         );
+        if resource == Resource::Participants {
+            one.query(PAGE_QUERY);
+        }
     }
+
+    // The conference page's quality graphs and the search box (docs/conferences.md).
+    routes
+        .add(
+            Method::GET,
+            "/v1/connections/{id}/series",
+            Member,
+            Dashboard,
+            "read",
+            "A connection's quality series: a window of points, the whole history's bounds, \
+             the candidate pair over time and the events to mark",
+            get(series::series),
+        )
+        .query(SERIES_QUERY);
+    routes
+        .add(
+            Method::GET,
+            "/v1/search",
+            Member,
+            Dashboard,
+            "read",
+            "Conferences and participants by customer id or name, in your organizations",
+            get(search::search),
+        )
+        .query(SEARCH_QUERY);
 
     // Summaries and the dashboard bundle: one handler, the chart chosen per route.
     // A filter selects sessions (see `domain::filter`).

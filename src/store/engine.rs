@@ -101,7 +101,7 @@ macro_rules! sql_store {
 
         use $crate::store::engine::chunk_sizes;
         use $crate::store::models::*;
-        use $crate::store::resource::{self, Bind, Condition, Detail, Fragment, ListFilter, Page, PageRequest, Record, Resource};
+        use $crate::store::resource::{self, Bind, Condition, Fragment, ListFilter, Page, PageRequest, Record, Resource};
         use $crate::domain::access::Visibility;
         use $crate::store::{Engine, Store, StoreResult, StoreTx};
 
@@ -863,7 +863,7 @@ macro_rules! sql_store {
                 sqlx::query(ADD_LEDGER_CHECKSUM).execute(&mut *connection).await?;
             }
             for migration in MIGRATIONS {
-                let checksum = migration.checksum();
+                let checksum = migration.checksum($engine);
                 let applied: Option<(String, Option<String>)> =
                     sqlx::query_as("select version, checksum from schema_migration where version = $1")
                         .bind(migration.version).fetch_optional(&mut *connection).await?;
@@ -883,7 +883,7 @@ macro_rules! sql_store {
                 }
                 tracing::info!(version = migration.version, "applying migration");
                 let mut tx = connection.begin().await?;
-                sqlx::Executor::execute(&mut *tx, migration.sql).await
+                sqlx::Executor::execute(&mut *tx, migration.sql($engine)).await
                     .map_err(|source| StoreError::Migration { version: migration.version.to_owned(), source })?;
                 sqlx::query("insert into schema_migration (version, applied_at, checksum) values ($1, $2, $3)")
                     .bind(migration.version).bind($crate::domain::time::now_micros()).bind(&checksum)
@@ -945,6 +945,10 @@ macro_rules! sql_store {
             }
 
             fn rollups(&self) -> &dyn $crate::store::RollupStore {
+                self
+            }
+
+            fn drilldown(&self) -> &dyn $crate::store::DrillDownStore {
                 self
             }
 
@@ -1080,28 +1084,16 @@ macro_rules! sql_store {
                 }
             }
 
-            async fn get(&self, visible: &Visibility, resource: Resource, id: Uuid) -> StoreResult<Option<Detail>> {
+            async fn get(&self, visible: &Visibility, resource: Resource, id: Uuid) -> StoreResult<Option<Record>> {
                 let pool = &self.read;
-                let record = match resource {
+                Ok(match resource {
                     Resource::Apps => fetch_one_row(pool, visible, resource, id).await?.map(Record::App),
-                    Resource::Conferences => {
-                        let Some(conference) = fetch_one_row::<ConferenceRow>(pool, visible, resource, id).await? else {
-                            return Ok(None);
-                        };
-                        let participants: Vec<Uuid> = sqlx::query_scalar(
-                            "select participant_id from conference_participant where conference_id = $1 order by created_at",
-                        ).bind(id).fetch_all(pool).await?;
-                        let issues: Vec<Uuid> = sqlx::query_scalar(
-                            "select id from issue where conference_id = $1 order by created_at",
-                        ).bind(id).fetch_all(pool).await?;
-                        return Ok(Some(Detail { record: Record::Conference(conference), participants, issues }));
-                    }
+                    Resource::Conferences => fetch_one_row(pool, visible, resource, id).await?.map(Record::Conference),
                     Resource::Participants => fetch_one_row(pool, visible, resource, id).await?.map(Record::Participant),
                     Resource::Sessions => fetch_one_row(pool, visible, resource, id).await?.map(|row| Record::Session(Box::new(row))),
                     Resource::Connections => fetch_one_row(pool, visible, resource, id).await?.map(|row| Record::Connection(Box::new(row))),
                     Resource::Issues => fetch_one_row(pool, visible, resource, id).await?.map(Record::Issue),
-                };
-                Ok(record.map(Detail::of))
+                })
             }
 
         }

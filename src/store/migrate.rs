@@ -1,17 +1,36 @@
-//! Embedded migrations. Each file runs unchanged on both engines; the runner records
+//! Embedded migrations. Most files run unchanged on both engines; the few that build
+//! engine-specific indexes (text search) come as a pair. The runner records
 //! applied versions in `schema_migration` with the SHA-256 of their text, so a
 //! migration edited after it was applied is detected instead of silently skipped.
 
 use sha2::{Digest, Sha256};
 
+use super::Engine;
+
+pub enum MigrationSql {
+    Shared(&'static str),
+    PerEngine {
+        postgres: &'static str,
+        sqlite: &'static str,
+    },
+}
+
 pub struct Migration {
     pub version: &'static str,
-    pub sql: &'static str,
+    pub sql: MigrationSql,
 }
 
 impl Migration {
-    pub fn checksum(&self) -> String {
-        Sha256::digest(self.sql.as_bytes())
+    pub fn sql(&self, engine: Engine) -> &'static str {
+        match (&self.sql, engine) {
+            (MigrationSql::Shared(sql), _) => sql,
+            (MigrationSql::PerEngine { postgres, .. }, Engine::Postgres) => postgres,
+            (MigrationSql::PerEngine { sqlite, .. }, Engine::Sqlite) => sqlite,
+        }
+    }
+
+    pub fn checksum(&self, engine: Engine) -> String {
+        Sha256::digest(self.sql(engine).as_bytes())
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect()
@@ -21,23 +40,30 @@ impl Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: "0001_initial",
-        sql: include_str!("../../migrations/0001_initial.sql"),
+        sql: MigrationSql::Shared(include_str!("../../migrations/0001_initial.sql")),
     },
     Migration {
         version: "0002_hardening",
-        sql: include_str!("../../migrations/0002_hardening.sql"),
+        sql: MigrationSql::Shared(include_str!("../../migrations/0002_hardening.sql")),
     },
     Migration {
         version: "0003_accounts",
-        sql: include_str!("../../migrations/0003_accounts.sql"),
+        sql: MigrationSql::Shared(include_str!("../../migrations/0003_accounts.sql")),
     },
     Migration {
         version: "0004_rollups",
-        sql: include_str!("../../migrations/0004_rollups.sql"),
+        sql: MigrationSql::Shared(include_str!("../../migrations/0004_rollups.sql")),
     },
     Migration {
         version: "0005_retention",
-        sql: include_str!("../../migrations/0005_retention.sql"),
+        sql: MigrationSql::Shared(include_str!("../../migrations/0005_retention.sql")),
+    },
+    Migration {
+        version: "0006_search",
+        sql: MigrationSql::PerEngine {
+            postgres: include_str!("../../migrations/0006_search.postgres.sql"),
+            sqlite: include_str!("../../migrations/0006_search.sqlite.sql"),
+        },
     },
 ];
 

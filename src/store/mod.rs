@@ -4,6 +4,8 @@
 
 mod account_sql;
 pub mod accounts;
+pub mod drilldown;
+mod drilldown_sql;
 mod engine;
 mod error;
 mod migrate;
@@ -24,9 +26,10 @@ use crate::domain::access::Visibility;
 use crate::domain::conference::ConferenceFacts;
 
 pub use accounts::AccountStore;
+pub use drilldown::DrillDownStore;
 pub use error::{StoreError, StoreResult};
 pub use models::*;
-pub use resource::{Detail, ListFilter, Page, PageRequest, Record, Resource};
+pub use resource::{ListFilter, Page, PageRequest, Record, Resource};
 pub use rollups::RollupStore;
 
 /// Which engine a store runs on.
@@ -119,6 +122,9 @@ pub trait Store: Send + Sync + 'static {
     /// Rollup cells: chart reads and rebuilds.
     fn rollups(&self) -> &dyn RollupStore;
 
+    /// The conference page, the participant page and search.
+    fn drilldown(&self) -> &dyn DrillDownStore;
+
     /// The value of a shared secret, created from `generated` on first use. All
     /// instances on one database read the same value.
     async fn shared_secret(&self, name: &str, generated: &str) -> StoreResult<String>;
@@ -185,7 +191,7 @@ pub trait Store: Send + Sync + 'static {
         visible: &Visibility,
         resource: Resource,
         id: Uuid,
-    ) -> StoreResult<Option<Detail>>;
+    ) -> StoreResult<Option<Record>>;
 }
 
 /// What the demo seeder, the benchmarks and the tests need beyond serving: bulk

@@ -86,6 +86,12 @@ super::account_sql::sql_account_store! {
     for_update: "for update",
 }
 
+super::drilldown_sql::sql_drilldown_store! {
+    database: sqlx::Postgres,
+    store: PgStore,
+    engine: Engine::Postgres,
+}
+
 super::rollup_sql::sql_rollup_store! {
     database: sqlx::Postgres,
     store: PgStore,

@@ -106,26 +106,9 @@ pub enum Record {
     Issue(IssueRow),
 }
 
-/// The detail of one object: for a conference, with the ids of its participants
-/// and issues (empty for every other resource).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detail {
-    pub record: Record,
-    pub participants: Vec<Uuid>,
-    pub issues: Vec<Uuid>,
-}
-
-impl Detail {
-    pub fn of(record: Record) -> Self {
-        Detail {
-            record,
-            participants: Vec::new(),
-            issues: Vec::new(),
-        }
-    }
-
+impl Record {
     pub fn conference(&self) -> Option<&ConferenceRow> {
-        match &self.record {
+        match self {
             Record::Conference(conference) => Some(conference),
             _ => None,
         }

@@ -87,6 +87,12 @@ super::account_sql::sql_account_store! {
     for_update: "",
 }
 
+super::drilldown_sql::sql_drilldown_store! {
+    database: sqlx::Sqlite,
+    store: SqliteStore,
+    engine: Engine::Sqlite,
+}
+
 super::rollup_sql::sql_rollup_store! {
     database: sqlx::Sqlite,
     store: SqliteStore,

@@ -54,6 +54,9 @@ const EXPECTED: &[(&str, &str, [u16; 4])] = &[
     ("GET", "/v1/connections/{id}", [401, 404, 200, 200]),
     ("GET", "/v1/issues", [401, 200, 200, 200]),
     ("GET", "/v1/issues/{id}", [401, 404, 200, 200]),
+    ("GET", "/v1/connections/{id}/series", [401, 404, 200, 200]),
+    // Search is filtered, not refused: the outsider finds only their own rooms.
+    ("GET", "/v1/search", [401, 200, 200, 200]),
     ("GET", "/v1/conferences/summary", [401, 404, 200, 200]),
     ("GET", "/v1/issues/summary", [401, 404, 200, 200]),
     ("GET", "/v1/issues/gum-summary", [401, 404, 200, 200]),
@@ -178,6 +181,11 @@ impl World {
         let mut auth = self.auth(who);
         let (path, body) = match (method, path) {
             ("GET", "/v1/apps") => (path.to_owned(), None),
+            ("GET", "/v1/connections/{id}/series") => {
+                (path.replace("{id}", self.id_of("connections")), None)
+            }
+            // Words of both tenants' rooms: an outsider must find only their own.
+            ("GET", "/v1/search") => (format!("{path}?q=room"), None),
             ("GET", list) if list.starts_with("/v1/") && !list.ends_with("{id}") => {
                 (format!("{list}?appId={app_id}"), None)
             }

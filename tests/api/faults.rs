@@ -98,6 +98,9 @@ impl Store for FaultyStore {
     fn rollups(&self) -> &dyn callvitals::store::RollupStore {
         self.inner.rollups()
     }
+    fn drilldown(&self) -> &dyn DrillDownStore {
+        self.inner.drilldown()
+    }
     async fn session_identity(&self, id: Uuid) -> StoreResult<Option<SessionIdentity>> {
         self.inner.session_identity(id).await
     }
@@ -154,7 +157,7 @@ impl Store for FaultyStore {
         visible: &Visibility,
         resource: Resource,
         id: Uuid,
-    ) -> StoreResult<Option<Detail>> {
+    ) -> StoreResult<Option<Record>> {
         self.inner.get(visible, resource, id).await
     }
 }

@@ -351,7 +351,7 @@ impl TestApp {
                 id,
             )
             .await;
-        callvitals::http::render::detail_json(&found.expect("read").expect("the conference exists"))
+        callvitals::http::render::record_json(&found.expect("read").expect("the conference exists"))
     }
 
     pub fn session_token_for(&self, session: uuid::Uuid, issued_at: f64) -> String {
