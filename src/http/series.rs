@@ -33,7 +33,6 @@ fn millis_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Optio
             text.parse::<i64>()
                 .ok()
                 .filter(|ms| (0..=253_402_300_799_999).contains(ms))
-                .map(|ms| ms * 1000)
                 .ok_or_else(|| {
                     ApiError::invalid(format!("{name} must be a time in unix milliseconds"))
                 })
@@ -53,8 +52,11 @@ pub fn parse_window(params: &HashMap<String, String>) -> ApiResult<SampleWindow>
                 })
         })
         .transpose()?;
-    let (from, to) = (millis_param(params, "from")?, millis_param(params, "to")?);
-    let after = millis_param(params, "after")?;
+    // Samples are stored to the microsecond and shown to the millisecond: a bound
+    // names a whole millisecond, so `to` and `after` reach its last microsecond.
+    let from = millis_param(params, "from")?.map(|ms| ms * 1000);
+    let to = millis_param(params, "to")?.map(|ms| ms * 1000 + 999);
+    let after = millis_param(params, "after")?.map(|ms| ms * 1000 + 999);
     let full = match params.get("full").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
@@ -267,7 +269,7 @@ mod tests {
         );
         assert_eq!(
             parse_window(&params(&[("after", "1700000000000")])).unwrap(),
-            SampleWindow::After(1_700_000_000_000_000)
+            SampleWindow::After(1_700_000_000_000_999)
         );
         assert_eq!(
             parse_window(&params(&[("from", "1000")])).unwrap(),

@@ -10,6 +10,7 @@ mod accounts;
 mod bad_input;
 mod call_replay;
 mod concurrency;
+mod drilldown;
 mod edge;
 mod faults;
 mod ingest_rules;
