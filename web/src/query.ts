@@ -1,4 +1,4 @@
-import { QueryClient } from '@tanstack/vue-query'
+import { QueryClient, defaultShouldDehydrateQuery } from '@tanstack/vue-query'
 import { persistQueryClientRestore, persistQueryClientSubscribe } from '@tanstack/query-persist-client-core'
 import { createSyncStoragePersister } from '@tanstack/query-sync-storage-persister'
 
@@ -33,11 +33,20 @@ const persister = createSyncStoragePersister({
   key: STORAGE_KEY,
   throttleTime: 200,
 })
+/**
+ * Quality series (thousands of points a connection) and search answers stay in memory
+ * only: they would crowd the tab's few megabytes of storage for little gain.
+ */
+const UNPERSISTED = new Set(['series', 'search'])
 const persistOptions = {
   queryClient,
   persister,
   maxAge: GC_TIME_MS,
   buster: import.meta.env.VITE_BUILD_ID ?? '',
+  dehydrateOptions: {
+    shouldDehydrateQuery: (query: Parameters<typeof defaultShouldDehydrateQuery>[0]) =>
+      defaultShouldDehydrateQuery(query) && !UNPERSISTED.has(String(query.queryKey[0])),
+  },
 }
 
 export async function restoreQueryCache(): Promise<void> {

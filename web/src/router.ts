@@ -30,6 +30,13 @@ export const router = createRouter({
     },
     // The link `services/get-url` hands out, as PeerMetrics does.
     { path: '/conference/:conferenceId', name: 'conference-link', component: () => import('./pages/ConferencePage.vue') },
+    {
+      path: '/apps/:appId/participants/:participantId',
+      name: 'participant',
+      component: () => import('./pages/ParticipantPage.vue'),
+    },
+    // PeerMetrics' participant link, which names no app.
+    { path: '/participant/:participantId', name: 'participant-link', component: () => import('./pages/ParticipantPage.vue') },
     { path: '/:rest(.*)*', name: 'missing', component: () => import('./pages/MissingPage.vue') },
   ],
   // Back and Forward return to where the page was; a new page starts at its top. The

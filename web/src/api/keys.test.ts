@@ -27,6 +27,16 @@ describe('query keys', () => {
   })
 })
 
+describe('drill-down keys', () => {
+  it('tell the windows of a connection apart and page a participant by cursor', () => {
+    expect(keys.series('c1', 'last:120')).toEqual(['series', 'c1', 'last:120'])
+    expect(keys.series('c1', 'full')).not.toEqual(keys.series('c1', 'last:120'))
+    expect(keys.search('wee')).toEqual(['search', 'wee'])
+    expect(keys.participant('p', null)).toEqual(['participant', 'p', null])
+    expect(keys.participant('p', 'next')).toEqual(['participant', 'p', 'next'])
+  })
+})
+
 describe('the bundle', () => {
   it('primes every chart with its part, so no chart asks again', async () => {
     const bundle = Object.fromEntries(CHART_NAMES.map((name) => [name, { part: name }]))

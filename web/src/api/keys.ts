@@ -15,4 +15,8 @@ export const keys = {
   conferences: (appId: string, view: ViewKey, list: Record<string, string>, cursor: string | null) =>
     ['conferences', appId, view, list, cursor] as const,
   conference: (id: string) => ['conference', id] as const,
+  /** A connection's series: `last:120`, `full`, or `after:<ms>` (see docs/conferences.md). */
+  series: (connectionId: string, window: string) => ['series', connectionId, window] as const,
+  search: (q: string) => ['search', q] as const,
+  participant: (id: string, cursor: string | null) => ['participant', id, cursor] as const,
 }
