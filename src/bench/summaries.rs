@@ -102,10 +102,10 @@ const ENDPOINTS: [(&str, &str); 12] = [
     ),
 ];
 
-struct Measured {
-    p50_ms: f64,
-    p99_ms: f64,
-    gzip_bytes: usize,
+pub(super) struct Measured {
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub gzip_bytes: usize,
 }
 
 pub async fn summaries(options: SummariesOptions) -> anyhow::Result<()> {
@@ -130,7 +130,22 @@ pub async fn summaries(options: SummariesOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> anyhow::Result<()> {
+/// A seeded demo dataset, opened with fresh planner statistics.
+pub(super) struct Dataset {
+    pub name: String,
+    pub store: SharedStore,
+    pub maintenance: crate::store::SharedMaintenance,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    note: DatasetNote,
+}
+
+/// Seeds the dataset of an engine and scale, or reuses the one seeded before.
+pub(super) async fn dataset(
+    engine: &str,
+    scale: u32,
+    options: &SummariesOptions,
+) -> anyhow::Result<Dataset> {
     let name = format!("{engine}-{scale}x");
     let note_path = options.data_dir.join(format!("{name}.json"));
     let data_dir = options.data_dir.join(&name);
@@ -158,6 +173,25 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
         crate::store::open_with_maintenance(database_url.as_deref(), &data_dir).await?;
     // Fair to both engines whoever seeded the dataset: fresh planner statistics.
     maintenance.refresh_statistics().await?;
+    Ok(Dataset {
+        name,
+        store,
+        maintenance,
+        data_dir,
+        database_url,
+        note,
+    })
+}
+
+async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> anyhow::Result<()> {
+    let Dataset {
+        name,
+        store,
+        maintenance,
+        data_dir,
+        database_url,
+        note,
+    } = dataset(engine, scale, options).await?;
     let counts = maintenance.table_counts().await?;
     let (app_id, app_conferences) = largest_app(&store).await?;
     let disk_bytes = match &database_url {
@@ -272,7 +306,7 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
     Ok(())
 }
 
-async fn measure(
+pub(super) async fn measure(
     client: &HttpClient,
     url: &str,
     headers: &[(&str, &str)],

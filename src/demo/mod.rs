@@ -16,6 +16,7 @@ mod catalog;
 mod conference;
 mod connection;
 mod generator;
+pub mod live;
 mod participant;
 mod plan;
 mod quality;
@@ -24,6 +25,7 @@ mod scope;
 mod seed;
 mod series;
 mod session;
+pub mod showcase;
 mod units;
 
 pub use seed::{ORGANIZATION, SeedOptions, SeedReport, seed_demo};

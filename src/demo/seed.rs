@@ -131,6 +131,13 @@ pub async fn seed_demo(
     // The chunks carried their rollup cells, so the dashboard is ready the moment
     // the server serves.
     producer.await.context("the demo generator panicked")?;
+    // The showcase all-hands, in the production app.
+    let mut written = written;
+    if let Some((_, _, prod)) = apps.iter().find(|(name, _, _)| *name == super::plan::PROD) {
+        let showcase = super::showcase::showcase_batch(*prod, options.now, options.rng_seed);
+        maintenance.insert_seed(&showcase).await?;
+        written += showcase.row_count() as u64;
+    }
     bar.set_message("statistics");
     maintenance.refresh_statistics().await?;
     let rows = 1 + apps.len() as u64 + participants.row_count() as u64 + written;

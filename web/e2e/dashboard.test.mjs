@@ -1,66 +1,15 @@
 // End-to-end: the release binary with the 1× demo data, driven in real headless
 // Chromium. Each test saves a screenshot under e2e/failures/ when it fails.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { chromium } from 'playwright-core'
-import { CHROMIUM, PASSWORD, USERS, startServer } from './server.mjs'
+import { PASSWORD, USERS } from './server.mjs'
+import { eventually as retried, login as signIn, useHarness, withPage as pageOf } from './harness.mjs'
 
 const PAINTED = 'callvitals:dashboard-painted'
-let server
-let browser
-let apps // name → id, of the demo organization
-
-before(async () => {
-  server = await startServer()
-  browser = await chromium.launch(CHROMIUM)
-  const context = await browser.newContext()
-  await login(context, USERS.owner)
-  const answer = await context.request.get(`${server.url}/v1/apps`)
-  apps = Object.fromEntries((await answer.json()).results.map((app) => [app.name, app.id]))
-  await context.close()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
-async function login(context, email) {
-  const answer = await context.request.post(`${server.url}/api/session`, { data: { email, password: PASSWORD } })
-  assert.equal(answer.status(), 200, `login of ${email}`)
-}
-
-/**
- * A fresh browser context (cookies, cache and storage of its own) and a page in it,
- * signed in as `user` unless null. The page records its data requests and any
- * Content-Security-Policy violation; on failure the page is saved as a screenshot.
- */
-async function withPage(name, options, body) {
-  const { user = USERS.owner, ...contextOptions } = options
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions })
-  const page = await context.newPage()
-  page.dataRequests = []
-  page.cspViolations = []
-  page.on('request', (request) => {
-    const path = new URL(request.url()).pathname
-    if (path.startsWith('/v1/') || path.startsWith('/api/')) page.dataRequests.push(`${request.method()} ${request.url()}`)
-  })
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) page.cspViolations.push(message.text())
-  })
-  try {
-    if (user) await login(context, user)
-    await body(page, context)
-    assert.deepEqual(page.cspViolations, [], 'no Content-Security-Policy violation')
-  } catch (error) {
-    mkdirSync(new URL('./failures/', import.meta.url), { recursive: true })
-    await page.screenshot({ path: new URL(`./failures/${name}.png`, import.meta.url).pathname, fullPage: true }).catch(() => {})
-    throw error
-  } finally {
-    await context.close()
-  }
-}
+const harness = useHarness()
+const login = (context, email) => signIn(harness, context, email)
+const withPage = (name, options, body) => pageOf(harness, name, options, body)
+const eventually = retried
 
 const paintedCount = (page) => page.evaluate((name) => performance.getEntriesByName(name).length, PAINTED)
 
@@ -107,18 +56,6 @@ async function shownCharts(page, names) {
   return shown
 }
 
-async function eventually(check, timeout = 10_000) {
-  const deadline = Date.now() + timeout
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((done) => setTimeout(done, 100))
-    }
-  }
-}
-
 const isBundle = (response, test = () => true) => {
   const url = new URL(response.url())
   return url.pathname === '/v1/dashboard' && test(url.searchParams)
@@ -127,7 +64,7 @@ const isBundle = (response, test = () => true) => {
 describe('the dashboard in Chromium', () => {
   test('login: a wrong password is refused with a clear error; the right one opens the page asked for', async () => {
     await withPage('login', { user: null }, async (page) => {
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       await page.waitForURL(/\/login\?next=/)
       await page.fill('input[name=email]', USERS.owner)
       await page.fill('input[name=password]', 'not-the-password')
@@ -139,7 +76,7 @@ describe('the dashboard in Chromium', () => {
 
       await page.fill('input[name=password]', PASSWORD)
       await page.click('button[type=submit]')
-      await page.waitForURL(`${server.url}/apps/${apps.prod}`)
+      await page.waitForURL(`${harness.server.url}/apps/${harness.apps.prod}`)
       await page.locator('[data-card="conferences"] canvas').waitFor()
       await page.click('a.brand')
       await page.locator('[data-org="Demo"]').waitFor()
@@ -152,7 +89,7 @@ describe('the dashboard in Chromium', () => {
   test('every chart shows the numbers the API answered', async () => {
     await withPage('charts', { timezoneId: 'Europe/Paris', viewport: { width: 1280, height: 6000 } }, async (page) => {
       const answer = page.waitForResponse((response) => isBundle(response))
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       const bundle = await (await answer).json()
       await waitPainted(page)
       // One request filled every chart: none asked its own endpoint.
@@ -173,7 +110,7 @@ describe('the dashboard in Chromium', () => {
   test('range, filter and time zone change the URL and the numbers; a shared URL reproduces the view', async () => {
     await withPage('controls', { timezoneId: 'America/St_Johns', viewport: { width: 1280, height: 3000 } }, async (page, context) => {
       const first = page.waitForResponse((response) => isBundle(response))
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       const initial = new URL((await first).url()).searchParams
       assert.equal(initial.get('tz'), 'America/St_Johns', "the browser's zone is sent")
       assert.equal((await page.textContent('[data-tz]')).trim(), 'Days in America/St_Johns')
@@ -226,7 +163,7 @@ describe('the dashboard in Chromium', () => {
 
   test('clicking a bar lists exactly its conferences, with the bar as the total', async () => {
     await withPage('click-to-detail', { viewport: { width: 1280, height: 3000 } }, async (page) => {
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       await waitPainted(page)
       // A real click on the canvas, at the centre of the error bar of the busiest day.
       await showNumbers(page, 'conferences')
@@ -267,7 +204,7 @@ describe('the dashboard in Chromium', () => {
 
   test('a second visit within the stale time makes no data request, in the app and after a reload', async () => {
     await withPage('repeat-visit', { viewport: { width: 1280, height: 3000 } }, async (page) => {
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       await waitPainted(page)
       assert.ok(page.dataRequests.some((request) => request.includes('/v1/dashboard')))
       await page.waitForTimeout(400) // the cache is written to the tab's storage
@@ -286,7 +223,7 @@ describe('the dashboard in Chromium', () => {
       await page.route('**/v1/dashboard?**', (route) =>
         route.fulfill({ status: 500, contentType: 'application/json', body: '{"error_code":"internal","message":"The server failed."}' }),
       )
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       const failed = page.locator('[data-card="conferences"] [data-state="error"]')
       await failed.waitFor()
       assert.match(await failed.textContent(), /could not be loaded\. The server failed\./)
@@ -301,15 +238,15 @@ describe('the dashboard in Chromium', () => {
 
   test('a member of another organization cannot see the app', async () => {
     await withPage('other-organization', { user: USERS.outsider }, async (page, context) => {
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       await page.locator('[data-state="missing-app"]').waitFor()
       assert.equal(await page.locator('canvas').count(), 0)
-      const answer = await context.request.get(`${server.url}/v1/dashboard?appId=${apps.prod}`)
+      const answer = await context.request.get(`${harness.server.url}/v1/dashboard?appId=${harness.apps.prod}`)
       assert.equal(answer.status(), 404)
-      await page.goto(`${server.url}/apps/${apps.prod}/settings`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}/settings`)
       await page.locator('[data-state="missing-app"]').waitFor()
       assert.equal(await page.locator('[data-api-key]').count(), 0)
-      await page.goto(`${server.url}/`)
+      await page.goto(`${harness.server.url}/`)
       await page.locator('[data-org="Elsewhere"]').waitFor()
       assert.equal(await page.locator('[data-org="Demo"]').count(), 0)
 
@@ -317,7 +254,7 @@ describe('the dashboard in Chromium', () => {
       await page.click('[data-app="theirs"]')
       const empty = page.locator('[data-state="no-data"]')
       await empty.waitFor()
-      const key = (await (await context.request.get(`${server.url}/v1/apps`)).json()).results[0].api_key
+      const key = (await (await context.request.get(`${harness.server.url}/v1/apps`)).json()).results[0].api_key
       assert.ok((await empty.locator('[data-snippet]').textContent()).includes(`apiKey: '${key}'`))
       assert.equal(await page.locator('[data-card="conferences"] [data-state="empty"]').count(), 1)
     })
@@ -325,7 +262,7 @@ describe('the dashboard in Chromium', () => {
 
   test('on a phone, and by keyboard alone', async () => {
     await withPage('phone-keyboard', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }, async (page) => {
-      await page.goto(`${server.url}/apps/${apps.prod}`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}`)
       await page.locator('[data-card="conferences"] .u-over').waitFor()
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
       assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`)
@@ -352,11 +289,11 @@ describe('the dashboard in Chromium', () => {
 
   test('settings: owners rename and rotate; members see the snippet but change nothing', async () => {
     await withPage('settings', {}, async (page, context) => {
-      await page.goto(`${server.url}/apps/${apps.dev}/settings`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.dev}/settings`)
       const key = (await page.textContent('[data-api-key]')).trim()
       const snippet = await page.textContent('[data-snippet]')
       assert.ok(snippet.includes(`apiKey: '${key}'`))
-      assert.ok(snippet.includes(`apiRoot: '${server.url}/v1'`))
+      assert.ok(snippet.includes(`apiRoot: '${harness.server.url}/v1'`))
 
       await page.fill('input[name=name]', 'dev <b>renamed</b>')
       await page.click('button:text("Save")')
@@ -369,11 +306,11 @@ describe('the dashboard in Chromium', () => {
       page.once('dialog', (dialog) => dialog.accept())
       await page.click('button:text("Rotate the key")')
       await eventually(async () => assert.notEqual((await page.textContent('[data-api-key]')).trim(), key))
-      const stored = await (await context.request.get(`${server.url}/api/apps/${apps.dev}`)).json()
+      const stored = await (await context.request.get(`${harness.server.url}/api/apps/${harness.apps.dev}`)).json()
       assert.equal(stored.api_key, (await page.textContent('[data-api-key]')).trim())
     })
     await withPage('settings-member', { user: USERS.member }, async (page) => {
-      await page.goto(`${server.url}/apps/${apps.dev}/settings`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.dev}/settings`)
       await page.locator('[data-snippet]').waitFor()
       assert.equal(await page.locator('button:text("Rotate the key")').count(), 0)
       assert.equal(await page.locator('button:text("Save")').count(), 0)
@@ -383,9 +320,9 @@ describe('the dashboard in Chromium', () => {
 
   test('the conference list sorts, and searches by id or name', async () => {
     await withPage('conference-list', {}, async (page, context) => {
-      const answer = await context.request.get(`${server.url}/v1/conferences?appId=${apps.prod}&limit=1`)
+      const answer = await context.request.get(`${harness.server.url}/v1/conferences?appId=${harness.apps.prod}&limit=1`)
       const [conference] = (await answer.json()).results
-      await page.goto(`${server.url}/apps/${apps.prod}?tab=conferences`)
+      await page.goto(`${harness.server.url}/apps/${harness.apps.prod}?tab=conferences`)
       await page.locator('[data-tab="conferences"] [data-row]').first().waitFor()
       const created = () => page.$$eval('[data-tab="conferences"] [data-row]', (rows) => rows.map((row) => row.dataset.created))
       const newest = await created()

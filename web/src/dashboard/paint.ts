@@ -1,9 +1,12 @@
 /**
  * Marks, with the Performance API, when each chart of the dashboard first painted and
  * when all of them had: `callvitals:chart:<id>` and `callvitals:dashboard-painted`.
- * `callvitals bench ui` reads the last; nothing else depends on it.
+ * `npm run bench:ui` reads the last (and `callvitals:graphs-painted`, marked by the
+ * conference page's graphs); nothing else depends on them.
  */
 export const DASHBOARD_PAINTED = 'callvitals:dashboard-painted'
+/** The conference page's first quality graphs are on screen. */
+export const GRAPHS_PAINTED = 'callvitals:graphs-painted'
 
 export class PaintTracker {
   private readonly waiting: Set<string>
