@@ -39,7 +39,7 @@ const INTERVAL: i64 = 10 * SECOND;
 
 /// The rows of the showcase conference in `app_id`, with its rollup cells.
 pub fn showcase_batch(app_id: Uuid, now: i64, seed: u64) -> SeedBatch {
-    let mut rng = DemoRng::seed_from_u64(seed ^ 0x5eed_a11_4a4d5);
+    let mut rng = DemoRng::seed_from_u64(seed ^ 0x5eed_a114_a4d5);
     let start = now - 3 * 3_600 * SECOND;
     let end = start + 3_600 * SECOND + 15 * SECOND;
     let mut batch = SeedBatch::default();
