@@ -1,6 +1,7 @@
 -- Search (`GET /v1/search`): conferences and participants by customer id or name,
 -- any case (Unicode case folding), anywhere in the text. FTS5's trigram tokenizer
--- matches any substring of three or more characters from its index.
+-- matches any substring of three or more characters from its index; shorter text
+-- matches customer ids by prefix, through the `lower(id)` indexes at the end.
 --
 -- The indexes hold no copy of the text (external content: the tables themselves)
 -- and follow the tables by rowid through the triggers below. VACUUM may renumber the
@@ -46,3 +47,6 @@ create trigger participant_search_delete after delete on participant begin
     insert into participant_search(participant_search, rowid, participant_id, participant_name)
     values ('delete', old.rowid, old.participant_id, old.participant_name);
 end;
+
+create index conference_customer_lower on conference (app_id, lower(conference_id));
+create index participant_customer_lower on participant (app_id, lower(participant_id));

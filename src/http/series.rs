@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::AppState;
-use super::pyjson::PyJson;
 use crate::accounts::Caller;
 use crate::domain::overlay::{self, OverlayEvent, OverlayKind};
 use crate::domain::series::{CandidateChange, Group, connection_series};
@@ -106,9 +106,6 @@ pub async fn series(
         return Err(not_found());
     };
     let drilldown = state.store.drilldown();
-    let samples = drilldown.connection_samples(id, window).await?;
-    let window_start = samples.window.map_or(i64::MAX, |(start, _)| start);
-    let (groups, candidates) = connection_series(&samples.pairs, &samples.tracks, window_start);
 
     // The latest window marks the events of the whole connection, so that the
     // full-length axis shows them before the history arrives; other windows mark
@@ -121,7 +118,13 @@ pub async fn series(
         }
         SampleWindow::After(after) => (after + 1, now),
     };
-    let rows = drilldown.connection_overlay(&connection, from, to).await?;
+    // The samples and the overlay are independent reads: side by side.
+    let (samples, rows) = tokio::try_join!(
+        drilldown.connection_samples(id, window),
+        drilldown.connection_overlay(&connection, from, to),
+    )?;
+    let window_start = samples.window.map_or(i64::MAX, |(start, _)| start);
+    let (groups, candidates) = connection_series(&samples.pairs, &samples.tracks, window_start);
     let events = overlay_events(&connection, &rows, from, to);
 
     let complete = matches!(window, SampleWindow::Full)
@@ -131,7 +134,7 @@ pub async fn series(
             .is_some_and(|(start, _)| Some(start) == samples.first)
             && samples.window.map(|(_, end)| end) == samples.last;
     let points = groups.first().map_or(0, |group| group.times.len());
-    Ok(PyJson(json!({
+    Ok(Json(json!({
         "connection": connection_facts(&connection),
         "interval_ms": STATS_INTERVAL_MS,
         "total": samples.total,

@@ -41,24 +41,25 @@ macro_rules! sql_drilldown_store {
                 protocol: Option<String>,
             }
 
-            #[derive(sqlx::FromRow)]
-            struct TrackPointRow {
-                created_at: i64,
-                kind: i16,
-                direction: i16,
-                track_id: Option<Uuid>,
-                ssrc: Option<i64>,
-                bytes: Option<i64>,
-                packets: Option<i64>,
-                packets_lost: Option<i64>,
-                jitter_ms: Option<f64>,
-                rtt_ms: Option<f64>,
-                frames_per_second: Option<f64>,
-                frame_width: Option<i64>,
-                frame_height: Option<i64>,
-                audio_level: Option<f64>,
-                emos: Option<f64>,
-            }
+            /// One track sample as the JSON array the window query builds.
+            #[derive(serde::Deserialize)]
+            struct TrackPointRow(
+                i64,
+                i16,
+                i16,
+                Option<String>,
+                Option<i64>,
+                Option<i64>,
+                Option<i64>,
+                Option<i64>,
+                Option<f64>,
+                Option<f64>,
+                Option<f64>,
+                Option<i64>,
+                Option<i64>,
+                Option<f64>,
+                Option<f64>,
+            );
 
             impl From<PairRow> for PairPoint {
                 fn from(row: PairRow) -> Self {
@@ -78,21 +79,21 @@ macro_rules! sql_drilldown_store {
             impl From<TrackPointRow> for TrackPoint {
                 fn from(row: TrackPointRow) -> Self {
                     TrackPoint {
-                        at: row.created_at,
-                        kind: if row.kind == 1 { MediaKind::Video } else { MediaKind::Audio },
-                        direction: if row.direction == 1 { Direction::Outbound } else { Direction::Inbound },
-                        track_id: row.track_id,
-                        ssrc: row.ssrc,
-                        bytes: row.bytes,
-                        packets: row.packets,
-                        packets_lost: row.packets_lost,
-                        jitter_ms: row.jitter_ms,
-                        rtt_ms: row.rtt_ms,
-                        frames_per_second: row.frames_per_second,
-                        frame_width: row.frame_width,
-                        frame_height: row.frame_height,
-                        audio_level: row.audio_level,
-                        emos: row.emos,
+                        at: row.0,
+                        kind: if row.1 == 1 { MediaKind::Video } else { MediaKind::Audio },
+                        direction: if row.2 == 1 { Direction::Outbound } else { Direction::Inbound },
+                        track_id: row.3.as_deref().and_then(|id| Uuid::try_parse(id).ok()),
+                        ssrc: row.4,
+                        bytes: row.5,
+                        packets: row.6,
+                        packets_lost: row.7,
+                        jitter_ms: row.8,
+                        rtt_ms: row.9,
+                        frames_per_second: row.10,
+                        frame_width: row.11,
+                        frame_height: row.12,
+                        audio_level: row.13,
+                        emos: row.14,
                     }
                 }
             }
@@ -157,55 +158,73 @@ macro_rules! sql_drilldown_store {
 
                 async fn connection_samples(&self, connection_id: Uuid, window: SampleWindow) -> StoreResult<ConnectionSamples> {
                     let pool = &self.read;
-                    let (total, first, last): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
-                        "select count(*), min(created_at), max(created_at) from stats_sample where connection_id = $1",
-                    ).bind(connection_id).fetch_one(pool).await?;
-
-                    // The window's first time (`low`), its last (`high`), and the point
-                    // just before it, whose counters the first deltas start from.
+                    // The whole history's size and bounds, read beside the window's
+                    // bounds (the pool's connections work in parallel).
+                    let history = async {
+                        sqlx::query_as::<_, (i64, Option<i64>, Option<i64>)>(
+                            "select count(*), min(created_at), max(created_at) from stats_sample where connection_id = $1",
+                        ).bind(connection_id).fetch_one(pool).await
+                    };
                     let point_before = |before: i64| async move {
                         sqlx::query_scalar::<_, Option<i64>>(
                             "select max(created_at) from stats_sample where connection_id = $1 and created_at < $2",
                         ).bind(connection_id).bind(before).fetch_one(pool).await
                     };
-                    let (low, high, previous) = match window {
-                        SampleWindow::Last(count) => {
-                            let times: Vec<i64> = sqlx::query_scalar(
-                                "select created_at from stats_sample where connection_id = $1 \
-                                 order by created_at desc limit $2",
-                            ).bind(connection_id).bind(count + 1).fetch_all(pool).await?;
-                            let inside = times.len().min(count as usize);
-                            (
-                                times[..inside].last().copied().unwrap_or(i64::MAX),
-                                i64::MAX,
-                                times.get(inside).copied(),
-                            )
-                        }
-                        SampleWindow::Range { from, to } => {
-                            let previous = match from {
-                                Some(from) => point_before(from).await?,
-                                None => None,
-                            };
-                            (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX), previous)
-                        }
-                        SampleWindow::After(after) => {
-                            (after.saturating_add(1), i64::MAX, point_before(after.saturating_add(1)).await?)
-                        }
-                        SampleWindow::Full => (i64::MIN, i64::MAX, None),
+                    // The window's first time (`low`), its last (`high`), and the point
+                    // just before it, whose counters the first deltas start from.
+                    let bounds = async {
+                        Ok::<_, sqlx::Error>(match window {
+                            SampleWindow::Last(count) => {
+                                // The N-th newest point and the one before it: two rows.
+                                let times: Vec<i64> = sqlx::query_scalar(
+                                    "select created_at from stats_sample where connection_id = $1 \
+                                     order by created_at desc limit 2 offset $2",
+                                ).bind(connection_id).bind(count - 1).fetch_all(pool).await?;
+                                match times.first() {
+                                    Some(&low) => (low, i64::MAX, times.get(1).copied()),
+                                    // Fewer than N points: the window is the whole history.
+                                    None => (i64::MIN, i64::MAX, None),
+                                }
+                            }
+                            SampleWindow::Range { from, to } => {
+                                let previous = match from {
+                                    Some(from) => point_before(from).await?,
+                                    None => None,
+                                };
+                                (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX), previous)
+                            }
+                            SampleWindow::After(after) => {
+                                (after.saturating_add(1), i64::MAX, point_before(after.saturating_add(1)).await?)
+                            }
+                            SampleWindow::Full => (i64::MIN, i64::MAX, None),
+                        })
                     };
+                    let ((total, first, last), (low, high, previous)) = tokio::try_join!(history, bounds)?;
                     let start = previous.unwrap_or(low);
-                    let pairs: Vec<PairRow> = sqlx::query_as(
+                    let pairs = sqlx::query_as::<_, PairRow>(
                         "select created_at, rtt_ms, bytes_sent, bytes_received, available_outgoing_bitrate, \
                              local_candidate_type, remote_candidate_type, protocol \
                          from stats_sample where connection_id = $1 and created_at >= $2 and created_at <= $3 \
                          order by created_at",
-                    ).bind(connection_id).bind(start).bind(high).fetch_all(pool).await?;
-                    let tracks: Vec<TrackPointRow> = sqlx::query_as(
-                        "select created_at, kind, direction, track_id, ssrc, bytes, packets, packets_lost, jitter_ms, \
-                             rtt_ms, frames_per_second, frame_width, frame_height, audio_level, emos \
-                         from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3 \
-                         order by created_at",
-                    ).bind(connection_id).bind(start).bind(high).fetch_all(pool).await?;
+                    ).bind(connection_id).bind(start).bind(high).fetch_all(pool);
+                    // The track samples come back as one JSON array in one row: a
+                    // window holds four rows per point, and decoding each row on its
+                    // own cost SQLite more than the reads themselves.
+                    let tracks = sqlx::query_scalar::<_, Option<String>>(match $engine {
+                        Engine::Postgres => "select json_agg(json_build_array(created_at, kind, direction, track_id::text, ssrc, \
+                                 bytes, packets, packets_lost, jitter_ms, rtt_ms, frames_per_second, frame_width, \
+                                 frame_height, audio_level, emos) order by created_at)::text \
+                             from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3",
+                        // Blobs cannot be JSON: the track's uuid goes as hex.
+                        Engine::Sqlite => "select json_group_array(json_array(created_at, kind, direction, hex(track_id), ssrc, \
+                                 bytes, packets, packets_lost, jitter_ms, rtt_ms, frames_per_second, frame_width, \
+                                 frame_height, audio_level, emos)) \
+                             from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3",
+                    }).bind(connection_id).bind(start).bind(high).fetch_one(pool);
+                    let (pairs, tracks) = tokio::try_join!(pairs, tracks)?;
+                    let mut tracks: Vec<TrackPointRow> = serde_json::from_str(tracks.as_deref().unwrap_or("[]"))
+                        .map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+                    tracks.sort_by_key(|track| track.0);
                     let inside = pairs.iter().map(|p| p.created_at).filter(|at| *at >= low);
                     let window = inside.clone().min().zip(inside.max());
                     Ok(ConnectionSamples {
@@ -222,20 +241,22 @@ macro_rules! sql_drilldown_store {
                     let pool = &self.read;
                     // Through `event_conference_created`: the conference's events in the
                     // range, then this connection's and its session's own.
-                    let events = sqlx::query_as(&format!(
+                    let events_query = format!(
                         "{EVENT_BRIEF_COLUMNS} where conference_id = $1 and created_at >= $2 and created_at <= $3 \
                          and (connection_id = $4 or (session_id = $5 and connection_id is null and category <> 'connection')) \
                          order by created_at, id limit 2000"
-                    ))
-                    .bind(connection.conference_id).bind(from).bind(to).bind(connection.id).bind(connection.session_id)
-                    .fetch_all(pool).await?;
-                    let issues = sqlx::query_as(
+                    );
+                    let events = sqlx::query_as::<_, EventBrief>(&events_query)
+                        .bind(connection.conference_id).bind(from).bind(to).bind(connection.id).bind(connection.session_id)
+                        .fetch_all(pool);
+                    let issues = sqlx::query_as::<_, IssueRow>(
                         "select * from issue where conference_id = $1 and created_at >= $2 and created_at <= $3 \
                          and (connection_id = $4 or (session_id = $5 and connection_id is null)) \
                          order by created_at, id limit 1000",
                     )
                     .bind(connection.conference_id).bind(from).bind(to).bind(connection.id).bind(connection.session_id)
-                    .fetch_all(pool).await?;
+                    .fetch_all(pool);
+                    let (events, issues) = tokio::try_join!(events, issues)?;
                     Ok(OverlayRows { events, issues })
                 }
 
@@ -244,36 +265,40 @@ macro_rules! sql_drilldown_store {
                         SearchKind::Conference => ("conference", "conference_search", "conference_id", "conference_name", "t.ongoing"),
                         SearchKind::Participant => ("participant", "participant_search", "participant_id", "participant_name", "cast(null as boolean)"),
                     };
-                    let literal = like_literal(text);
+                    // Case is folded here, once, so both engines compare lowercase text.
+                    let folded = text.to_lowercase();
+                    let literal = like_literal(&folded);
                     let prefix = format!("{literal}%");
-                    let word = format!("% {literal}%");
-                    let contains = format!("%{literal}%");
                     // Trigram indexes need three characters; shorter text matches ids
                     // by prefix only.
                     let short = text.chars().count() < 3;
-                    let like = match $engine { Engine::Postgres => "ilike", Engine::Sqlite => "like" };
 
                     let mut query = QueryBuilder::<$db>::new(format!(
                         "select t.id, t.app_id, a.name as app_name, t.{id_column} as customer_id, t.{name_column} as name, \
-                             t.created_at, {ongoing} as ongoing, cast(case when lower(t.{id_column}) = lower("
+                             t.created_at, {ongoing} as ongoing, cast(case when lower(t.{id_column}) = "
                     ));
-                    query.push_bind(text.to_owned())
-                        .push(format_args!(") then 0 when t.{id_column} {like} ")).push_bind(prefix.clone())
-                        .push(format_args!(" escape '\\' then 1 when t.{name_column} {like} ")).push_bind(prefix.clone())
-                        .push(format_args!(" escape '\\' or t.{name_column} {like} ")).push_bind(word)
+                    query.push_bind(folded.clone())
+                        .push(format_args!(" then 0 when lower(t.{id_column}) like ")).push_bind(prefix.clone())
+                        .push(format_args!(" escape '\\' then 1 when lower(t.{name_column}) like ")).push_bind(prefix.clone())
+                        .push(format_args!(" escape '\\' or lower(t.{name_column}) like ")).push_bind(format!("% {literal}%"))
                         .push(format_args!(" escape '\\' then 2 else 3 end as bigint) as search_rank \
                              from {table} t join app a on a.id = t.app_id where "));
                     match ($engine, short) {
-                        (_, true) => {
-                            query.push(format_args!("t.{id_column} {like} ")).push_bind(prefix).push(" escape '\\'");
+                        // `search_text` is `lower(id || ' ' || name)`, trigram-indexed.
+                        (Engine::Postgres, true) => {
+                            query.push("t.search_text like ").push_bind(prefix).push(" escape '\\'");
                         }
                         (Engine::Postgres, false) => {
-                            query.push(format_args!("(t.{id_column} ilike ")).push_bind(contains.clone())
-                                .push(format_args!(" escape '\\' or t.{name_column} ilike ")).push_bind(contains)
-                                .push(" escape '\\')");
+                            query.push("t.search_text like ").push_bind(format!("%{literal}%")).push(" escape '\\'");
+                        }
+                        // A range on the `(app_id, lower(id))` index: every text that
+                        // starts with the prefix sorts between it and it + U+10FFFF.
+                        (Engine::Sqlite, true) => {
+                            query.push(format_args!("lower(t.{id_column}) >= ")).push_bind(folded.clone())
+                                .push(format_args!(" and lower(t.{id_column}) < ")).push_bind(format!("{folded}{}", char::MAX));
                         }
                         (Engine::Sqlite, false) => {
-                            // A quoted phrase: any substring, quotes doubled.
+                            // A quoted phrase (quotes doubled): any substring, any case.
                             let phrase = format!("\"{}\"", text.replace('"', "\"\""));
                             query.push(format_args!("t.rowid in (select rowid from {alias} where {alias} match "))
                                 .push_bind(phrase).push(")");

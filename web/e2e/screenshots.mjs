@@ -1,5 +1,6 @@
-// `npm run screenshots`: the dashboard, a click-to-detail list and the app settings,
-// light and dark, into docs/screenshots/ (shown in the README).
+// `npm run screenshots`: the dashboard, a click-to-detail list, the app settings, the
+// showcase conference page with its quality graphs and a participant page, light and
+// dark, into docs/screenshots/ (shown in the README).
 import { mkdirSync } from 'node:fs'
 import { chromium } from 'playwright-core'
 import { CHROMIUM, PASSWORD, USERS, startServer } from './server.mjs'
@@ -38,6 +39,24 @@ try {
     await page.goto(`${server.url}/apps/${prod.id}/settings`)
     await page.locator('[data-member]').first().waitFor()
     await page.screenshot({ path: `${out}settings-${colorScheme}.png`, fullPage: true })
+
+    // The all-hands, on the graphs of Priya's connection through her bad quarter hour.
+    const found = await (await context.request.get(`${server.url}/v1/search?q=all-hands-showcase`)).json()
+    const showcase = found.results.find((one) => one.customer_id === 'all-hands-showcase')
+    const detail = (await (await context.request.get(`${server.url}/v1/conferences/${showcase.id}`)).json()).data
+    const priya = detail.participants.find((one) => one.participant_name === 'Priya')
+    await page.goto(`${server.url}/apps/${showcase.app}/conferences/${showcase.id}`)
+    await page.waitForFunction(() => performance.getEntriesByName('callvitals:graphs-painted').length > 0)
+    await page.selectOption('[data-select-participant]', priya.id)
+    await page.click('[data-load-full]')
+    await page.locator('[data-testid="window-chip"][data-state="complete"]').waitFor()
+    await page.waitForTimeout(300)
+    await page.screenshot({ path: `${out}conference-${colorScheme}.png`, fullPage: true })
+
+    await page.goto(`${server.url}/apps/${showcase.app}/participants/${priya.id}`)
+    await page.locator(`[data-conference-row="${showcase.id}"]`).waitFor()
+    await page.waitForTimeout(200)
+    await page.screenshot({ path: `${out}participant-${colorScheme}.png`, fullPage: true })
     await context.close()
   }
   console.log(`screenshots written to ${out}`)
