@@ -17,7 +17,7 @@ use crate::domain::time::now_micros;
 use crate::http_client::HttpClient;
 use crate::startup::Application;
 use crate::store::drilldown::SampleWindow;
-use crate::store::{ListFilter, PageRequest, Record, Resource};
+use crate::store::{ListFilter, PageRequest, Record, Resource, SharedStore};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DrillDownOptions {
@@ -60,20 +60,26 @@ pub async fn drilldown(options: DrillDownOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The records of a list (its first 200), whatever their organization.
+async fn records(
+    store: &SharedStore,
+    resource: Resource,
+    filter: ListFilter,
+) -> anyhow::Result<Vec<Record>> {
+    let page = PageRequest {
+        limit: 200,
+        ..Default::default()
+    };
+    Ok(store
+        .list(&Visibility::Everything, resource, &filter, &page)
+        .await?
+        .records)
+}
+
 async fn run(dataset: &Dataset, rounds: usize) -> anyhow::Result<()> {
     let store = &dataset.store;
-    let prod = store
-        .list(
-            &Visibility::Everything,
-            Resource::Apps,
-            &ListFilter::default(),
-            &PageRequest {
-                limit: 200,
-                ..Default::default()
-            },
-        )
+    let prod = records(store, Resource::Apps, ListFilter::default())
         .await?
-        .records
         .into_iter()
         .find_map(|record| match record {
             Record::App(app) if app.name == "prod" => Some(app.id),
@@ -94,21 +100,12 @@ async fn run(dataset: &Dataset, rounds: usize) -> anyhow::Result<()> {
                 .expect("just inserted")
         }
     };
-    let connection = store
-        .list(
-            &Visibility::Everything,
-            Resource::Connections,
-            &ListFilter {
-                conference_id: Some(conference),
-                ..Default::default()
-            },
-            &PageRequest {
-                limit: 1,
-                ..Default::default()
-            },
-        )
+    let of_conference = || ListFilter {
+        conference_id: Some(conference),
+        ..Default::default()
+    };
+    let connection = records(store, Resource::Connections, of_conference())
         .await?
-        .records
         .into_iter()
         .find_map(|record| match record {
             Record::Connection(connection) => Some(connection.id),
@@ -120,21 +117,8 @@ async fn run(dataset: &Dataset, rounds: usize) -> anyhow::Result<()> {
         .connection_samples(connection, SampleWindow::Last(1))
         .await?;
     let newest_ms = samples.last.unwrap_or_default() / 1000;
-    let participant = store
-        .list(
-            &Visibility::Everything,
-            Resource::Participants,
-            &ListFilter {
-                conference_id: Some(conference),
-                ..Default::default()
-            },
-            &PageRequest {
-                limit: 1,
-                ..Default::default()
-            },
-        )
+    let participant = records(store, Resource::Participants, of_conference())
         .await?
-        .records
         .into_iter()
         .find_map(|record| match record {
             Record::Participant(participant) => Some(participant.id),

@@ -303,19 +303,25 @@ fn stream_key(point: &TrackPoint) -> StreamKey {
     }
 }
 
+impl Group {
+    /// A group with no points yet, with one empty series per metric.
+    fn empty(stream: Option<(MediaKind, Direction, StreamKey)>, metrics: &[Metric]) -> Group {
+        Group {
+            stream,
+            times: Vec::new(),
+            series: metrics
+                .iter()
+                .map(|&metric| Series {
+                    metric,
+                    values: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
 fn pair_group(pairs: &[PairPoint], window_start: i64) -> Group {
-    let metrics = Metric::OF_CONNECTION;
-    let mut group = Group {
-        stream: None,
-        times: Vec::new(),
-        series: metrics
-            .iter()
-            .map(|&metric| Series {
-                metric,
-                values: Vec::new(),
-            })
-            .collect(),
-    };
+    let mut group = Group::empty(None, Metric::OF_CONNECTION);
     let mut previous: Option<&PairPoint> = None;
     for point in pairs {
         if point.at >= window_start {
@@ -342,18 +348,10 @@ fn pair_group(pairs: &[PairPoint], window_start: i64) -> Group {
 fn stream_group(key: StreamKey, points: &[&TrackPoint], window_start: i64) -> Option<Group> {
     let first = points.first()?;
     let (kind, direction) = (first.kind, first.direction);
-    let metrics = Metric::of_stream(kind, direction);
-    let mut group = Group {
-        stream: Some((kind, direction, key)),
-        times: Vec::new(),
-        series: metrics
-            .iter()
-            .map(|&metric| Series {
-                metric,
-                values: Vec::new(),
-            })
-            .collect(),
-    };
+    let mut group = Group::empty(
+        Some((kind, direction, key)),
+        Metric::of_stream(kind, direction),
+    );
     let mut previous: Option<&TrackPoint> = None;
     for &point in points {
         if point.at >= window_start {

@@ -23,14 +23,7 @@ pub async fn attach_detail(
     params: &HashMap<String, String>,
     json: &mut Value,
 ) -> ApiResult<()> {
-    let limit = match params.get("limit") {
-        None => 20,
-        Some(value) => value
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit must be between 1 and 200"))?,
-    };
+    let limit = super::read::limit_param(params, 20, 200)?;
     let after = params
         .get("cursor")
         .map(|cursor| decode_cursor(cursor).ok_or_else(|| ApiError::invalid("cursor is not valid")))

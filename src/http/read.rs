@@ -57,6 +57,17 @@ fn time_param(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<
         .transpose()
 }
 
+/// A page size: `default` when absent, else 1 to `max`.
+pub fn limit_param(params: &HashMap<String, String>, default: i64, max: i64) -> ApiResult<i64> {
+    match int_param(params, "limit")? {
+        None => Ok(default),
+        Some(limit) if (1..=max).contains(&limit) => Ok(limit),
+        Some(_) => Err(ApiError::invalid(format!(
+            "limit must be between 1 and {max}"
+        ))),
+    }
+}
+
 /// `created_at_gt`/`_lt` are exclusive forms of the same bounds. Conference lists read
 /// `created_at_gte`/`_lte` as the summaries do (dates are local days in `tz`), so a
 /// chart's range and its click-to-detail list select the same conferences.
@@ -197,10 +208,7 @@ pub fn parse_list_query(
             "give at least one of appId, conferenceId, participantId or sessionId",
         ));
     }
-    let limit = int_param(params, "limit")?.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 200"));
-    }
+    let limit = limit_param(params, 50, 200)?;
     let after = params
         .get("cursor")
         .map(|cursor| decode_cursor(cursor).ok_or_else(|| ApiError::invalid("cursor is not valid")))

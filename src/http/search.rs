@@ -34,14 +34,7 @@ pub async fn search(
             "q must be 1 to {MAX_QUERY_CHARS} characters of text"
         )));
     }
-    let limit = match params.get("limit") {
-        None => 10,
-        Some(value) => value
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=50).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit must be between 1 and 50"))?,
-    };
+    let limit = super::read::limit_param(&params, 10, 50)?;
     let visible = caller.visibility();
     let drilldown = state.store.drilldown();
     let conferences = drilldown

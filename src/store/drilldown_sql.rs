@@ -41,8 +41,9 @@ macro_rules! sql_drilldown_store {
                 protocol: Option<String>,
             }
 
-            /// One track sample as the JSON array the window query builds.
-            #[derive(serde::Deserialize)]
+            /// One track sample: a row, or an element of the JSON array SQLite's
+            /// window query builds (the track's uuid as text either way).
+            #[derive(sqlx::FromRow, serde::Deserialize)]
             struct TrackPointRow(
                 i64,
                 i16,
@@ -207,24 +208,34 @@ macro_rules! sql_drilldown_store {
                          from stats_sample where connection_id = $1 and created_at >= $2 and created_at <= $3 \
                          order by created_at",
                     ).bind(connection_id).bind(start).bind(high).fetch_all(pool);
-                    // The track samples come back as one JSON array in one row: a
-                    // window holds four rows per point, and decoding each row on its
-                    // own cost SQLite more than the reads themselves.
-                    let tracks = sqlx::query_scalar::<_, Option<String>>(match $engine {
-                        Engine::Postgres => "select json_agg(json_build_array(created_at, kind, direction, track_id::text, ssrc, \
-                                 bytes, packets, packets_lost, jitter_ms, rtt_ms, frames_per_second, frame_width, \
-                                 frame_height, audio_level, emos) order by created_at)::text \
-                             from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3",
-                        // Blobs cannot be JSON: the track's uuid goes as hex.
-                        Engine::Sqlite => "select json_group_array(json_array(created_at, kind, direction, hex(track_id), ssrc, \
-                                 bytes, packets, packets_lost, jitter_ms, rtt_ms, frames_per_second, frame_width, \
-                                 frame_height, audio_level, emos)) \
-                             from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3",
-                    }).bind(connection_id).bind(start).bind(high).fetch_one(pool);
+                    let tracks = async {
+                        let mut rows: Vec<TrackPointRow> = match $engine {
+                            Engine::Postgres => sqlx::query_as(
+                                "select created_at, kind, direction, track_id::text, ssrc, bytes, packets, packets_lost, \
+                                     jitter_ms, rtt_ms, frames_per_second, frame_width, frame_height, audio_level, emos \
+                                 from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3 \
+                                 order by created_at",
+                            ).bind(connection_id).bind(start).bind(high).fetch_all(pool).await?,
+                            // On SQLite the samples come back as one JSON array in one row:
+                            // a window holds four rows per point, and handing each row over
+                            // on its own cost more than reading them (PostgreSQL is the other
+                            // way round: building the JSON costs it ten times the rows).
+                            // Blobs cannot be JSON: the track's uuid goes as hex.
+                            Engine::Sqlite => {
+                                let packed: Option<String> = sqlx::query_scalar(
+                                    "select json_group_array(json_array(created_at, kind, direction, hex(track_id), ssrc, \
+                                         bytes, packets, packets_lost, jitter_ms, rtt_ms, frames_per_second, frame_width, \
+                                         frame_height, audio_level, emos)) \
+                                     from track_sample where connection_id = $1 and created_at >= $2 and created_at <= $3",
+                                ).bind(connection_id).bind(start).bind(high).fetch_one(pool).await?;
+                                serde_json::from_str(packed.as_deref().unwrap_or("[]"))
+                                    .map_err(|error| sqlx::Error::Decode(Box::new(error)))?
+                            }
+                        };
+                        rows.sort_by_key(|row| row.0);
+                        Ok::<_, sqlx::Error>(rows)
+                    };
                     let (pairs, tracks) = tokio::try_join!(pairs, tracks)?;
-                    let mut tracks: Vec<TrackPointRow> = serde_json::from_str(tracks.as_deref().unwrap_or("[]"))
-                        .map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
-                    tracks.sort_by_key(|track| track.0);
                     let inside = pairs.iter().map(|p| p.created_at).filter(|at| *at >= low);
                     let window = inside.clone().min().zip(inside.max());
                     Ok(ConnectionSamples {

@@ -150,7 +150,11 @@ describe('the conference page in Chromium', () => {
       assert.equal(await input.inputValue(), 'alL-HANDS')
       const shown = await page.$$eval('[data-result-id]', (nodes) => nodes.map((node) => node.dataset.resultId))
       const expected = await api(context, '/v1/search?q=alL-HANDS')
-      assert.deepEqual(shown, expected.results.map((one) => one.id), 'the latest query’s results, in its order')
+      // Grouped as the list shows them: conferences, then participants, each in rank order.
+      const grouped = ['conference', 'participant'].flatMap((kind) =>
+        expected.results.filter((one) => one.kind === kind).map((one) => one.id),
+      )
+      assert.deepEqual(shown, grouped, 'the latest query’s results')
 
       await input.press('ArrowDown')
       await input.press('Enter')
