@@ -45,6 +45,9 @@ export const router = createRouter({
     saved ?? (from.matched.length === 0 || to.path === from.path ? undefined : { top: 0 }),
 })
 
+/** Pages that load their data at once, without waiting for the session check. */
+const DATA_PAGES = new Set(['dashboard', 'conference', 'conference-link', 'participant', 'participant-link'])
+
 export function loginRoute(to: RouteLocationNormalized) {
   return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
 }
@@ -53,9 +56,9 @@ router.beforeEach(async (to, from) => {
   // Where an in-app navigation starts, for `bench ui` (a page load starts at 0).
   if (from.matched.length) performance.mark('callvitals:navigation')
   if (to.meta.public) return true
-  // The dashboard does not wait for the session check: its own requests start beside
+  // The data pages do not wait for the session check: their own requests start beside
   // it, and a 401 from any of them sends the user to login (main.ts).
-  if (to.name === 'dashboard' && !queryClient.getQueryData(keys.session())) {
+  if (DATA_PAGES.has(String(to.name)) && !queryClient.getQueryData(keys.session())) {
     currentSession()
       .then((session) => {
         const current = router.currentRoute.value

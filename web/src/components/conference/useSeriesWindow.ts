@@ -13,7 +13,7 @@
  * AbortController for the live polls), and `request` gives up after 30 s.
  */
 import { computed, onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue'
-import { isCancelledError, useQueryClient } from '@tanstack/vue-query'
+import { isCancelledError, useQueryClient, type QueryClient } from '@tanstack/vue-query'
 import { request, withParams, type Params } from '../../api/client'
 import { keys } from '../../api/keys'
 import type { ConnectionSeries } from '../../api/types'
@@ -23,6 +23,25 @@ export const FIRST_WINDOW = 120
 export const HOVER_DWELL_MS = 600
 
 export type ChipState = 'windowed' | 'loading' | 'complete' | 'live' | 'error'
+
+const seriesPath = (id: string) => `/v1/connections/${encodeURIComponent(id)}/series`
+
+/** A connection's series for one window, through the query cache (shared, deduplicated). */
+export function fetchSeriesWindow(queryClient: QueryClient, id: string, window: string, params: Params) {
+  return queryClient.fetchQuery({
+    queryKey: keys.series(id, window),
+    queryFn: ({ signal }) => request<ConnectionSeries>(withParams(seriesPath(id), params), { signal }),
+  })
+}
+
+/**
+ * Starts loading a connection's first window. The conference page calls it as soon as
+ * the detail names the connection, so the series request runs while the page renders
+ * instead of after; the graphs then join the request in flight.
+ */
+export function prefetchFirstWindow(queryClient: QueryClient, id: string) {
+  void fetchSeriesWindow(queryClient, id, `last:${FIRST_WINDOW}`, { last: FIRST_WINDOW }).catch(() => {})
+}
 
 export function useSeriesWindow(connectionId: Ref<string | null>) {
   const queryClient = useQueryClient()
@@ -41,12 +60,7 @@ export function useSeriesWindow(connectionId: Ref<string | null>) {
   let liveTimer: ReturnType<typeof setTimeout> | undefined
   let liveAbort: AbortController | undefined
 
-  const fetchSeries = (id: string, window: string, params: Params) =>
-    queryClient.fetchQuery({
-      queryKey: keys.series(id, window),
-      queryFn: ({ signal }) =>
-        request<ConnectionSeries>(withParams(`/v1/connections/${encodeURIComponent(id)}/series`, params), { signal }),
-    })
+  const fetchSeries = (id: string, window: string, params: Params) => fetchSeriesWindow(queryClient, id, window, params)
 
   function stopLive() {
     clearTimeout(liveTimer)
@@ -74,7 +88,7 @@ export function useSeriesWindow(connectionId: Ref<string | null>) {
       liveAbort = controller
       try {
         const newer = await request<ConnectionSeries>(
-          withParams(`/v1/connections/${encodeURIComponent(id)}/series`, {
+          withParams(seriesPath(id), {
             after: store.value?.last ?? store.value?.connection.start_time ?? 0,
           }),
           { signal: controller.signal },
