@@ -71,6 +71,9 @@ describe('the conference page in Chromium', () => {
       const issueRows = page.locator('[data-issue]')
       assert.equal(await issueRows.count(), detail.issues.length)
       for (const issue of detail.issues) assert.match(await page.textContent('main'), new RegExp(issue.title))
+      // The timeline renders as it nears the viewport.
+      await page.locator('[data-timeline-slot]').scrollIntoViewIfNeeded()
+      await page.locator('[data-timeline-row]').first().waitFor()
       const rows = await page.$$eval('[data-timeline-row]', (nodes) => nodes.map((node) => node.dataset.timelineRow))
       assert.deepEqual(rows, detail.participants.map((participant) => participant.id))
 

@@ -48,6 +48,9 @@ try {
     await page.goto(`${server.url}/apps/${showcase.app}/conferences/${showcase.id}`)
     await page.waitForFunction(() => performance.getEntriesByName('callvitals:graphs-painted').length > 0)
     await page.selectOption('[data-select-participant]', priya.id)
+    // The timeline renders as it nears the viewport; the graphs are below it.
+    await page.locator('[data-timeline-slot]').scrollIntoViewIfNeeded()
+    await page.locator('[data-timeline-row]').first().waitFor()
     await page.click('[data-load-full]')
     await page.locator('[data-testid="window-chip"][data-state="complete"]').waitFor()
     await page.waitForTimeout(300)
