@@ -10,7 +10,13 @@ const withPage = (name, options, body) => pageOf(harness, name, options, body)
 const GRAPHS_PAINTED = 'callvitals:graphs-painted'
 
 async function api(context, path) {
-  const answer = await context.request.get(`${harness.server.url}${path}`)
+  const get = () => context.request.get(`${harness.server.url}${path}`)
+  // The server closes a keep-alive connection after 10 s idle (its header timeout);
+  // a GET sent on it just then is reset, and is sent again, as browsers do.
+  const answer = await get().catch((error) => {
+    if (!/ECONNRESET|socket hang up/.test(String(error))) throw error
+    return get()
+  })
   assert.equal(answer.status(), 200, `${path}: ${await answer.text()}`)
   return answer.json()
 }
