@@ -10,12 +10,10 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::summaries::{Dataset, SummariesOptions, dataset, measure};
-use crate::config::{Settings, SettingsLayer};
 use crate::demo::showcase::{SHOWCASE_ROOM, showcase_batch};
 use crate::domain::access::Visibility;
 use crate::domain::time::now_micros;
 use crate::http_client::HttpClient;
-use crate::startup::Application;
 use crate::store::drilldown::SampleWindow;
 use crate::store::{ListFilter, PageRequest, Record, Resource, SharedStore};
 
@@ -127,19 +125,8 @@ async fn run(dataset: &Dataset, rounds: usize) -> anyhow::Result<()> {
         .expect("the showcase has participants");
 
     let (_, token) = crate::cli::demo_login(store).await?;
-    let settings = Settings::from_layer(SettingsLayer {
-        bind: Some("127.0.0.1:0".parse()?),
-        data_dir: Some(dataset.data_dir.clone()),
-        read_rate_limit_per_minute: Some(0),
-        rate_limit_per_minute: Some(0),
-        ..SettingsLayer::default()
-    });
-    let application = Application::build_with_store(settings, store.clone()).await?;
-    let base = format!("http://{}", application.address());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(application.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
+    let server = super::LoopbackServer::start(store, &dataset.data_dir).await?;
+    let base = server.base.clone();
 
     let series = format!("/v1/connections/{connection}/series");
     let requests: Vec<(&str, String)> = vec![
@@ -206,7 +193,6 @@ async fn run(dataset: &Dataset, rounds: usize) -> anyhow::Result<()> {
             raw as f64 / 1024.0
         );
     }
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     Ok(())
 }

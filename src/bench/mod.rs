@@ -27,3 +27,39 @@ async fn administer(server_url: &str, statements: &[String]) -> anyhow::Result<(
     admin.close().await;
     Ok(())
 }
+
+/// The server a benchmark asks: the store served on loopback without rate limits.
+pub(crate) struct LoopbackServer {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl LoopbackServer {
+    pub async fn start(
+        store: &crate::store::SharedStore,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<LoopbackServer> {
+        let settings = crate::config::Settings::from_layer(crate::config::SettingsLayer {
+            bind: Some("127.0.0.1:0".parse()?),
+            data_dir: Some(data_dir.to_path_buf()),
+            read_rate_limit_per_minute: Some(0),
+            rate_limit_per_minute: Some(0),
+            ..Default::default()
+        });
+        let application =
+            crate::startup::Application::build_with_store(settings, store.clone()).await?;
+        let base = format!("http://{}", application.address());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(application.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        Ok(LoopbackServer { base, stop, server })
+    }
+
+    /// Stops it gracefully, with any error it ended with.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await?
+    }
+}

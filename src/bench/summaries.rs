@@ -15,10 +15,8 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Settings, SettingsLayer};
 use crate::domain::time::now_micros;
 use crate::http_client::HttpClient;
-use crate::startup::Application;
 use crate::store::{ListFilter, PageRequest, Record, Resource, SharedStore};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -200,19 +198,8 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
     };
     let (_, token) = crate::cli::demo_login(&store).await?;
 
-    let settings = Settings::from_layer(SettingsLayer {
-        bind: Some("127.0.0.1:0".parse()?),
-        data_dir: Some(data_dir.clone()),
-        read_rate_limit_per_minute: Some(0),
-        rate_limit_per_minute: Some(0),
-        ..SettingsLayer::default()
-    });
-    let application = Application::build_with_store(settings, store.clone()).await?;
-    let base = format!("http://{}", application.address());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(application.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
+    let server = super::LoopbackServer::start(&store, &data_dir).await?;
+    let base = server.base.clone();
 
     // The dashboard's first load: the default view (today and the 29 days before
     // it, UTC, up to now), with no range parameters at all. The datasets end when
@@ -262,8 +249,7 @@ async fn run_dataset(engine: &str, scale: u32, options: &SummariesOptions) -> an
         table.push((endpoint, row));
     }
     bar.finish_and_clear();
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     store.close().await;
 
     println!(

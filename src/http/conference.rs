@@ -2,7 +2,7 @@
 //! the header facts with the participants (peer stubs merged), their sessions, the
 //! issues, the connections and the timeline's events, in one response.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -29,15 +29,17 @@ pub async fn attach_detail(
         .drilldown()
         .conference_parts(conference.id, EVENT_LIMIT)
         .await?;
+    // Who has a session in this conference: read off the sessions already here.
+    let with_sessions: HashSet<Uuid> = parts.sessions.iter().map(|s| s.participant_id).collect();
     let entries: Vec<RosterEntry> = parts
         .participants
         .iter()
-        .map(|(participant, has_sessions)| RosterEntry {
+        .map(|participant| RosterEntry {
             id: participant.id,
             customer_id: participant.participant_id.clone(),
             name: participant.participant_name.clone(),
             is_sfu: participant.is_sfu,
-            has_sessions: *has_sessions,
+            has_sessions: with_sessions.contains(&participant.id),
         })
         .collect();
     let roster = roster::merge(&entries);
@@ -45,13 +47,13 @@ pub async fn attach_detail(
     let rows: HashMap<Uuid, _> = parts
         .participants
         .iter()
-        .map(|(participant, has_sessions)| (participant.id, (participant, *has_sessions)))
+        .map(|participant| (participant.id, participant))
         .collect();
     let participants: Vec<Value> = roster
         .kept
         .iter()
         .filter_map(|(id, aliases)| {
-            let (participant, has_sessions) = rows.get(id)?;
+            let participant = rows.get(id)?;
             let sessions: Vec<Value> = parts
                 .sessions
                 .iter()
@@ -59,7 +61,7 @@ pub async fn attach_detail(
                 .map(render::session_profile_json)
                 .collect();
             let mut json = render::participant_json(participant);
-            json["has_sessions"] = json!(has_sessions);
+            json["has_sessions"] = json!(with_sessions.contains(id));
             json["aliases"] = json!(aliases);
             json["sessions"] = json!(sessions);
             Some(json)

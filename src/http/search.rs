@@ -37,12 +37,11 @@ pub async fn search(
     let limit = super::read::limit_param(&params, 10, 50)?;
     let visible = caller.visibility();
     let drilldown = state.store.drilldown();
-    let conferences = drilldown
-        .search(&visible, SearchKind::Conference, text, limit)
-        .await?;
-    let participants = drilldown
-        .search(&visible, SearchKind::Participant, text, limit)
-        .await?;
+    // Two independent reads: side by side.
+    let (conferences, participants) = tokio::try_join!(
+        drilldown.search(&visible, SearchKind::Conference, text, limit),
+        drilldown.search(&visible, SearchKind::Participant, text, limit),
+    )?;
 
     // Best rank first; within a rank, the newest; conferences before participants.
     let mut hits: Vec<(SearchKind, SearchHit)> = conferences

@@ -39,8 +39,7 @@ pub const EVENT_DATA_LIMIT: i64 = 2048;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConferenceParts {
-    /// With whether each has a session in this conference.
-    pub participants: Vec<(ParticipantRow, bool)>,
+    pub participants: Vec<ParticipantRow>,
     pub sessions: Vec<SessionRow>,
     pub connections: Vec<ConnectionRow>,
     pub issues: Vec<IssueRow>,

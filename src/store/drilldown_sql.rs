@@ -23,13 +23,6 @@ macro_rules! sql_drilldown_store {
             use $crate::store::{Engine, StoreResult};
 
             #[derive(sqlx::FromRow)]
-            struct ParticipantWithSessions {
-                #[sqlx(flatten)]
-                participant: ParticipantRow,
-                has_sessions: bool,
-            }
-
-            #[derive(sqlx::FromRow)]
             struct PairRow {
                 created_at: i64,
                 rtt_ms: Option<f64>,
@@ -104,23 +97,6 @@ macro_rules! sql_drilldown_store {
                 category, type, case when length(data) <= 2048 then data end as data, \
                 cast(length(data) as bigint) as data_length, created_at from event";
 
-            fn push_visible_apps(query: &mut QueryBuilder<'_, $db>, column: &str, visible: &Visibility) {
-                query.push(format_args!(" and {column} in (select id from app where deleted_at is null"));
-                if let Visibility::Organizations(ids) = visible {
-                    if ids.is_empty() {
-                        query.push(" and 1 = 0");
-                    } else {
-                        query.push(" and organization_id in (");
-                        let mut list = query.separated(", ");
-                        for id in ids {
-                            list.push_bind(*id);
-                        }
-                        list.push_unseparated(")");
-                    }
-                }
-                query.push(")");
-            }
-
             /// `text` as a LIKE pattern that matches it literally.
             fn like_literal(text: &str) -> String {
                 text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -130,10 +106,8 @@ macro_rules! sql_drilldown_store {
             impl DrillDownStore for $store {
                 async fn conference_parts(&self, conference_id: Uuid, event_limit: i64) -> StoreResult<ConferenceParts> {
                     let pool = &self.read;
-                    let participants: Vec<ParticipantWithSessions> = sqlx::query_as(
-                        "select p.*, exists (select 1 from session s \
-                             where s.conference_id = cp.conference_id and s.participant_id = p.id) as has_sessions \
-                         from participant p join conference_participant cp on cp.participant_id = p.id \
+                    let participants = sqlx::query_as(
+                        "select p.* from participant p join conference_participant cp on cp.participant_id = p.id \
                          where cp.conference_id = $1 order by cp.created_at, p.id",
                     ).bind(conference_id).fetch_all(pool).await?;
                     let sessions = sqlx::query_as("select * from session where conference_id = $1 order by created_at, id")
@@ -148,7 +122,7 @@ macro_rules! sql_drilldown_store {
                     let events_truncated = events.len() as i64 > event_limit;
                     events.truncate(event_limit as usize);
                     Ok(ConferenceParts {
-                        participants: participants.into_iter().map(|row| (row.participant, row.has_sessions)).collect(),
+                        participants,
                         sessions,
                         connections,
                         issues,
@@ -315,7 +289,8 @@ macro_rules! sql_drilldown_store {
                                 .push_bind(phrase).push(")");
                         }
                     }
-                    push_visible_apps(&mut query, "t.app_id", visible);
+                    // Rows of live apps of the visible organizations, as every read.
+                    super::push_visibility(&mut query, $crate::store::Resource::Conferences, visible);
                     query.push(" order by search_rank, t.created_at desc, t.id limit ").push_bind(limit);
                     Ok(query.build_query_as().fetch_all(&self.read).await?)
                 }
